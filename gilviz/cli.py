@@ -1,0 +1,253 @@
+"""Command line: `gilviz` opens the app; `gilviz run|list|results` work headless."""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from gilviz import report
+from gilviz.engine import CellDone, CellFailed, Event, Finished, check_python, run_experiment
+from gilviz.environment import usable_cores
+from gilviz.executors import availability
+from gilviz.results import Result
+from gilviz.spec import (
+    EXECUTORS,
+    MAX_REPEAT,
+    MAX_SIZE,
+    MAX_TASKS,
+    MAX_WORKERS,
+    Choice,
+    ExperimentSpec,
+    default_workers,
+    parse_choice,
+    parse_count,
+    parse_counts,
+    sweep_cells,
+)
+from gilviz.store import ResultStore, default_results_path
+from gilviz.workloads import WORKLOADS
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports bad input as one clear line and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _checked(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
+
+
+workload_arg = _checked(lambda t: parse_choice(t, "workload", list(WORKLOADS)))
+executors_arg = _checked(
+    lambda t: [parse_choice(e, "executor", list(EXECUTORS)) for e in t.split(",")]
+)
+workers_arg = _checked(lambda t: parse_counts(t, "workers", MAX_WORKERS))
+tasks_arg = _checked(lambda t: parse_count(t, "tasks", MAX_TASKS))
+size_arg = _checked(lambda t: parse_count(t, "size", MAX_SIZE))
+repeat_arg = _checked(lambda t: parse_count(t, "repeat", MAX_REPEAT))
+python_arg = _checked(check_python)
+
+
+def _add_experiment_options(parser: argparse.ArgumentParser, *, sweep: bool) -> None:
+    parser.add_argument("--workload", type=workload_arg, default="cpu", help="what each task does")
+    parser.add_argument(
+        "--executor",
+        type=executors_arg,
+        default=["threads", "processes"] if sweep else ["threads"],
+        help="how tasks run; comma-separated for a sweep",
+    )
+    parser.add_argument(
+        "--workers", type=workers_arg, help="worker count(s), e.g. 1,2,4 (default: 1..cores)"
+    )
+    parser.add_argument("--tasks", type=tasks_arg, help="tasks per run (default: 2 x max workers)")
+    parser.add_argument("--size", type=size_arg, help="task size (default: calibrated to ~0.2 s)")
+    results = parser.add_mutually_exclusive_group()
+    results.add_argument(
+        "--results",
+        type=Path,
+        help="results file (default: $GILVIZ_RESULTS or ~/.local/share/gilviz/results.jsonl)",
+    )
+    results.add_argument("--no-save", action="store_true", help="do not append results to a file")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="gilviz", description="See how Python runs work in parallel.")
+    _add_experiment_options(parser, sweep=False)
+    commands = parser.add_subparsers(dest="command", parser_class=Parser)
+
+    run = commands.add_parser("run", help="run experiments headless and print the results")
+    _add_experiment_options(run, sweep=True)
+    run.add_argument(
+        "--repeat", type=repeat_arg, default=1, help="runs per cell (median, min, max)"
+    )
+    run.add_argument(
+        "--start-method",
+        choices=multiprocessing.get_all_start_methods(),
+        help="how the processes executor starts workers (default: the platform's)",
+    )
+    run.add_argument("--python", type=python_arg, help="run the experiment under this Python")
+    run.add_argument("--format", choices=report.FORMATS, default="table")
+
+    commands.add_parser("list", help="list workloads and executors")
+    results = commands.add_parser("results", help="show saved results")
+    results.add_argument("--results", type=Path, help="results file to read")
+    results.add_argument("--format", choices=report.FORMATS, default="table")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _exit_cleanly_on_hangup()
+    if args.command == "run":
+        return cmd_run(args)
+    if args.command == "list":
+        return cmd_list()
+    if args.command == "results":
+        return cmd_results(args)
+    return cmd_app(args)
+
+
+def _exit_cleanly_on_hangup() -> None:
+    """SIGTERM and SIGHUP (an SSH session dropping) unwind like Ctrl-C, so runners are killed."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
+
+
+def _store(args: argparse.Namespace) -> ResultStore | None:
+    if getattr(args, "no_save", False):
+        return None
+    return ResultStore(args.results or default_results_path())
+
+
+def _refuse(message: str) -> NoReturn:
+    """Bad input: one clear line on stderr and exit status 2."""
+    print(f"gilviz: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _refuse_unavailable(executors: list[str]) -> None:
+    for executor in executors:
+        available, reason = availability(executor)
+        if not available:
+            _refuse(f"executor {executor} is unavailable: {reason}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if args.python is None:
+        _refuse_unavailable(args.executor)
+    workers = args.workers or default_workers(usable_cores())
+    spec = ExperimentSpec(
+        workload=args.workload,
+        cells=sweep_cells(args.executor, workers),
+        tasks=args.tasks or 2 * max(workers),
+        size=args.size,
+        repeat=args.repeat,
+        start_method=args.start_method,
+    )
+    store = _store(args)
+    from gilviz.cli_progress import RunDisplay
+
+    with RunDisplay(enabled=sys.stderr.isatty()) as display:
+
+        def on_event(event: Event) -> None:
+            nonlocal store
+            display.show(event)
+            if isinstance(event, CellDone) and store is not None:
+                try:
+                    store.append(event.result)
+                except OSError as exc:
+                    print(
+                        f"gilviz: warning: results not saved to {store.path}: {exc}",
+                        file=sys.stderr,
+                    )
+                    store = None
+            if isinstance(event, CellFailed):
+                display.note(f"{event.cell.executor} x{event.cell.workers} failed: {event.reason}")
+
+        try:
+            finished = run_experiment(spec, args.python, on_event)
+        except KeyboardInterrupt:
+            display.note("cancelled: the runner and its workers were stopped")
+            return 130
+    _print_results(finished.results, args.format)
+    return _exit_status(finished)
+
+
+def _exit_status(finished: Finished) -> int:
+    if finished.error:
+        print(f"gilviz: experiment failed: {finished.error}", file=sys.stderr)
+    return 0 if finished.ok else 1
+
+
+def _print_results(results: list[Result], fmt: str) -> None:
+    if fmt == "json":
+        print(report.to_json(results))
+    elif fmt == "csv":
+        print(report.to_csv(results), end="")
+    elif fmt == "markdown":
+        print(report.to_markdown(results), end="")
+    else:
+        from gilviz.cli_progress import print_table
+
+        print_table(results)
+
+
+def cmd_list() -> int:
+    print("Workloads (--workload):")
+    for w in WORKLOADS.values():
+        print(f"  {w.name:<8} {w.summary}")
+    print("\nExecutors (--executor):")
+    for name, summary in EXECUTORS.items():
+        available, reason = availability(name)
+        status = "" if available else f"  [unavailable: {reason}]"
+        print(f"  {name:<13} {summary}{status}")
+    print(
+        f"\nThis machine: {usable_cores()} usable cores; start methods: "
+        f"{', '.join(multiprocessing.get_all_start_methods())}"
+    )
+    return 0
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    loaded = ResultStore(args.results or default_results_path()).load()
+    for warning in loaded.warnings:
+        print(f"gilviz: warning: {warning}", file=sys.stderr)
+    _print_results(loaded.results, args.format)
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    executor = args.executor[0]
+    if len(args.executor) > 1:
+        _refuse("the app takes one --executor (sweep with the s key)")
+    if args.workers is not None and len(args.workers) > 1:
+        _refuse("the app takes one --workers count (sweep with the s key)")
+    choice = Choice(
+        workload=args.workload,
+        executor=executor,
+        workers=(args.workers or [min(usable_cores(), MAX_WORKERS)])[0],
+        tasks=args.tasks,
+        size=args.size,
+    )
+    from gilviz.app import GilvizApp
+
+    GilvizApp(choice=choice, store=_store(args)).run()
+    return 0

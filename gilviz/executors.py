@@ -1,0 +1,168 @@
+"""How a batch of tasks runs: serial, threads, processes, asyncio or sub-interpreters.
+
+Each executor starts its workers (timed apart from the work: `startup_s`), runs every task,
+hands each finished task's record to `on_done` in the calling thread, and returns the timings.
+Standard library only: this module runs inside the runner process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures as cf
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gilviz.environment import has_interpreter_pool
+from gilviz.workloads import run_task, run_task_async
+
+STARTUP_TIMEOUT_S = 60.0
+OnDone = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The tasks of one run: `tasks` calls of one workload at one size."""
+
+    workload: str
+    size: int
+    tasks: int
+    arg: Any
+
+
+@dataclass(frozen=True)
+class Timing:
+    startup_s: float
+    wall_s: float
+
+
+class TaskFailed(Exception):
+    """A task raised; carries its index and the exception."""
+
+    def __init__(self, index: int, cause: BaseException) -> None:
+        super().__init__(f"task {index} raised {type(cause).__name__}: {cause}")
+        self.index = index
+        self.cause = cause
+
+
+def availability(executor: str) -> tuple[bool, str]:
+    """Whether an executor can run on this Python, and why not when it cannot."""
+    if executor == "interpreters":
+        return has_interpreter_pool()
+    return True, ""
+
+
+def run(
+    executor: str, batch: Batch, workers: int, on_done: OnDone, start_method: str | None = None
+) -> Timing:
+    """Run `batch` with `executor` and `workers` workers."""
+    available, reason = availability(executor)
+    if not available:
+        raise RuntimeError(f"{executor} is unavailable: {reason}")
+    if executor == "serial":
+        return _run_serial(batch, on_done)
+    if executor == "asyncio":
+        return _run_asyncio(batch, workers, on_done)
+    if executor == "threads":
+        barrier: Any = threading.Barrier(workers)
+        return _run_pool(
+            lambda: cf.ThreadPoolExecutor(workers, "gilviz-worker", _meet, (barrier,)),
+            batch,
+            workers,
+            on_done,
+        )
+    if executor == "processes":
+        context = multiprocessing.get_context(start_method)
+        barrier = context.Barrier(workers)
+        return _run_pool(
+            lambda: cf.ProcessPoolExecutor(workers, context, _meet, (barrier,)),
+            batch,
+            workers,
+            on_done,
+        )
+    if executor == "interpreters":
+        return _run_pool(lambda: cf.InterpreterPoolExecutor(workers), batch, workers, on_done)  # type: ignore[attr-defined]
+    raise ValueError(f"unknown executor {executor!r}")
+
+
+def _meet(barrier: Any) -> None:
+    """Pool initializer: every worker waits here until all have started."""
+    barrier.wait(STARTUP_TIMEOUT_S)
+
+
+def _noop() -> None:
+    """A task that does nothing: used to see every worker ready before timing the work."""
+
+
+def _run_serial(batch: Batch, on_done: OnDone) -> Timing:
+    start = time.monotonic()
+    for index in range(batch.tasks):
+        on_done(_call(run_task, batch, index))
+    return Timing(0.0, time.monotonic() - start)
+
+
+def _call(fn: Callable[..., Any], batch: Batch, index: int) -> Any:
+    try:
+        return fn(batch.workload, batch.size, index, batch.arg)
+    except Exception as exc:
+        raise TaskFailed(index, exc) from exc
+
+
+def _run_pool(
+    make_pool: Callable[[], cf.Executor], batch: Batch, workers: int, on_done: OnDone
+) -> Timing:
+    start = time.monotonic()
+    with make_pool() as pool:
+        for ready in cf.as_completed([pool.submit(_noop) for _ in range(workers)]):
+            ready.result()
+        startup_s = time.monotonic() - start
+        work_start = time.monotonic()
+        futures = {
+            pool.submit(run_task, batch.workload, batch.size, i, batch.arg): i
+            for i in range(batch.tasks)
+        }
+        try:
+            for future in cf.as_completed(futures):
+                on_done(_result(future, futures[future]))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        wall_s = time.monotonic() - work_start
+    return Timing(startup_s, wall_s)
+
+
+def _result(future: cf.Future[Any], index: int) -> Any:
+    try:
+        return future.result()
+    except cf.BrokenExecutor:
+        raise
+    except Exception as exc:
+        raise TaskFailed(index, exc) from exc
+
+
+def _run_asyncio(batch: Batch, workers: int, on_done: OnDone) -> Timing:
+    start = time.monotonic()
+    with asyncio.Runner() as runner:
+        runner.get_loop()
+        startup_s = time.monotonic() - start
+        work_start = time.monotonic()
+        runner.run(_gather(batch, workers, on_done))
+        wall_s = time.monotonic() - work_start
+    return Timing(startup_s, wall_s)
+
+
+async def _gather(batch: Batch, workers: int, on_done: OnDone) -> None:
+    limit = asyncio.Semaphore(workers)
+
+    async def one(index: int) -> Any:
+        async with limit:
+            try:
+                return await run_task_async(batch.workload, batch.size, index, batch.arg)
+            except Exception as exc:
+                raise TaskFailed(index, exc) from exc
+
+    for finished in asyncio.as_completed([one(i) for i in range(batch.tasks)]):
+        on_done(await finished)

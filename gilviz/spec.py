@@ -1,0 +1,120 @@
+"""What to run: the experiment spec that travels to the runner, and validation of its parts.
+
+Standard library only (the runner imports it). The CLI and the app validate with the same
+functions, so a value is accepted or refused with the same words everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+EXECUTORS: dict[str, str] = {
+    "serial": "one task after another: the baseline",
+    "threads": "ThreadPoolExecutor: one GIL shared by all threads",
+    "processes": "ProcessPoolExecutor: one interpreter and GIL per worker",
+    "asyncio": "coroutines on one event loop: overlap waits, not CPU",
+    "interpreters": "InterpreterPoolExecutor: one GIL per sub-interpreter (3.14+)",
+}
+START_METHODS = ("fork", "spawn", "forkserver")
+MAX_WORKERS = 512
+MAX_TASKS = 1_000_000
+MAX_REPEAT = 100
+MAX_SIZE = 10**12
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One point of an experiment: an executor with a worker count."""
+
+    executor: str
+    workers: int
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """A workload measured on one or more cells, with a serial baseline measured first."""
+
+    workload: str
+    cells: tuple[Cell, ...]
+    tasks: int
+    size: int | None = None
+    """Task size; None calibrates it so one task takes about 0.2 s alone."""
+    repeat: int = 1
+    start_method: str | None = None
+    """For the processes executor; None means the platform's default."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExperimentSpec:
+        cells = tuple(Cell(**cell) for cell in data["cells"])
+        return cls(**{**data, "cells": cells})
+
+    def with_baseline(self) -> ExperimentSpec:
+        """The same spec with serial x 1 first (the baseline speedups are measured against)."""
+        baseline = Cell("serial", 1)
+        rest = tuple(c for c in self.cells if c != baseline)
+        return ExperimentSpec(**{**self.__dict__, "cells": (baseline, *rest)})
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One experiment as a person picks it in the app: a single executor and worker count."""
+
+    workload: str = "cpu"
+    executor: str = "threads"
+    workers: int = 2
+    tasks: int | None = None
+    """None means 2 x workers."""
+    size: int | None = None
+    """None means calibrated."""
+
+
+def sweep_cells(executors: list[str], workers: list[int]) -> tuple[Cell, ...]:
+    """Every executor at every worker count (serial only ever needs one worker)."""
+    cells: list[Cell] = []
+    for executor in executors:
+        counts = [1] if executor == "serial" else workers
+        cells.extend(Cell(executor, n) for n in counts)
+    return tuple(dict.fromkeys(cells))
+
+
+def default_workers(cores: int) -> list[int]:
+    """Powers of two up to the core count, plus the core count itself."""
+    counts = {1, cores}
+    n = 2
+    while n < cores:
+        counts.add(n)
+        n *= 2
+    return sorted(counts)
+
+
+def parse_count(text: str, what: str, limit: int) -> int:
+    """A positive integer no larger than `limit`, or ValueError with a sentence a person reads."""
+    text = str(text).strip()
+    if not text:
+        raise ValueError(f"{what} is empty: give a whole number from 1 to {limit}")
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{what} must be a whole number from 1 to {limit}, not {text!r}") from None
+    if value < 1:
+        raise ValueError(f"{what} must be at least 1, not {value}")
+    if value > limit:
+        raise ValueError(f"{what} must be at most {limit}, not {value}")
+    return value
+
+
+def parse_counts(text: str, what: str, limit: int) -> list[int]:
+    """A comma-separated list of counts, e.g. '1,2,4'."""
+    return [parse_count(part, what, limit) for part in str(text).split(",")]
+
+
+def parse_choice(text: str, what: str, choices: list[str] | tuple[str, ...]) -> str:
+    """One of `choices`, or ValueError naming the valid ones."""
+    value = str(text).strip()
+    if value not in choices:
+        raise ValueError(f"unknown {what} {value!r}; choose from: {', '.join(choices)}")
+    return value

@@ -1,0 +1,247 @@
+"""The workload catalogue: top-level, picklable task functions that do real work.
+
+Every task takes `(size, arg)` and returns either an int checksum or bytes (whose CRC is the
+checksum, taken after the bytes have crossed back to the runner). Checksums are deterministic
+for a given size, so the runner verifies every task against one reference run.
+Standard library only: this module is imported by the runner under any Python.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import socket
+import socketserver
+import tempfile
+import threading
+import time
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+TARGET_TASK_S = 0.2
+"""Calibrated task duration when a task runs alone."""
+
+NET_DELAY_S = 0.002
+"""How long the echo server waits before answering each round trip."""
+
+PAYLOAD_BYTES = 4 * 1024 * 1024
+"""Size of the payload workload's argument and of its result."""
+
+_HASH_BLOCK = b"gilviz" * (1024 * 1024 // 6)
+_DISK_BLOCK = bytes(range(256)) * 256  # 64 KiB
+_MODULUS = 1_000_000_007
+
+
+def cpu_task(size: int, arg: Any = None) -> int:
+    """Pure-Python arithmetic: holds the GIL for the whole task."""
+    acc = 0
+    for i in range(size):
+        acc = (acc * 31 + i) % _MODULUS
+    return acc
+
+
+def hash_task(size: int, arg: Any = None) -> int:
+    """sha256 over `size` MiB: hashlib releases the GIL while it hashes."""
+    digest = hashlib.sha256()
+    for _ in range(size):
+        digest.update(_HASH_BLOCK)
+    return int(digest.hexdigest()[:15], 16)
+
+
+def sleep_task(size: int, arg: Any = None) -> int:
+    """Sleep `size` milliseconds: waiting that releases the GIL."""
+    time.sleep(size / 1000)
+    return size
+
+
+def net_task(size: int, arg: tuple[str, int]) -> int:
+    """`size` TCP round trips to the echo server at `arg` (host, port)."""
+    checksum = 0
+    with socket.create_connection(arg, timeout=30) as conn:
+        for i in range(size):
+            message = i.to_bytes(8, "big")
+            conn.sendall(message)
+            checksum = zlib.crc32(_recv_exactly(conn, len(message)), checksum)
+    return checksum
+
+
+def disk_task(size: int, arg: Any = None) -> int:
+    """Write `size` x 64 KiB to a temp file, fsync it and read it back."""
+    with tempfile.TemporaryFile(prefix="gilviz-") as f:
+        for _ in range(size):
+            f.write(_DISK_BLOCK)
+        f.flush()
+        os.fsync(f.fileno())
+        f.seek(0)
+        checksum = 0
+        while chunk := f.read(len(_DISK_BLOCK)):
+            checksum = zlib.crc32(chunk, checksum)
+    return checksum
+
+
+def mixed_task(size: int, arg: float) -> int:
+    """The cpu task, then a sleep of `arg` seconds (about as long as the cpu part alone)."""
+    checksum = cpu_task(size)
+    time.sleep(arg)
+    return checksum
+
+
+def payload_task(size: int, arg: bytes) -> bytes:
+    """Modest CPU work on a large argument, returning a result just as large."""
+    cpu_task(size)
+    return arg.translate(_ROT13_TABLE)
+
+
+_ROT13_TABLE = bytes((b + 13) % 256 for b in range(256))
+
+
+async def sleep_task_async(size: int, arg: Any = None) -> int:
+    await asyncio.sleep(size / 1000)
+    return size
+
+
+async def net_task_async(size: int, arg: tuple[str, int]) -> int:
+    reader, writer = await asyncio.open_connection(*arg)
+    checksum = 0
+    try:
+        for i in range(size):
+            message = i.to_bytes(8, "big")
+            writer.write(message)
+            checksum = zlib.crc32(await reader.readexactly(len(message)), checksum)
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    return checksum
+
+
+async def mixed_task_async(size: int, arg: float) -> int:
+    checksum = cpu_task(size)
+    await asyncio.sleep(arg)
+    return checksum
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One workload of the catalogue."""
+
+    name: str
+    summary: str
+    unit: str
+    task: Callable[[int, Any], int | bytes]
+    async_task: Callable[[int, Any], Awaitable[int]] | None = None
+    fixed_size: int | None = None
+    """A size that needs no calibration (sleep is milliseconds)."""
+
+
+WORKLOADS: dict[str, Workload] = {
+    w.name: w
+    for w in (
+        Workload("cpu", "pure-Python loop, holds the GIL", "loop iterations", cpu_task),
+        Workload("hash", "sha256 in C, releases the GIL", "MiB hashed", hash_task),
+        Workload(
+            "sleep",
+            "time.sleep, releases the GIL (simulated I/O)",
+            "ms asleep",
+            sleep_task,
+            sleep_task_async,
+            fixed_size=int(TARGET_TASK_S * 1000),
+        ),
+        Workload(
+            "net",
+            "TCP round trips to a local echo server",
+            "round trips",
+            net_task,
+            net_task_async,
+        ),
+        Workload("disk", "write, fsync, read back a temp file", "64 KiB blocks", disk_task),
+        Workload(
+            "mixed",
+            "half cpu, half sleep: sits between the two",
+            "loop iterations",
+            mixed_task,
+            mixed_task_async,
+        ),
+        Workload(
+            "payload",
+            "4 MiB in and out: pickling cost shows",
+            "loop iterations",
+            payload_task,
+        ),
+    )
+}
+
+
+def run_task(workload: str, size: int, index: int, arg: Any) -> dict[str, Any]:
+    """Run one task where it is called (a worker) and describe where and how it ran."""
+    start = time.monotonic()
+    cpu_start = time.thread_time()
+    value = WORKLOADS[workload].task(size, arg)
+    return _record(index, start, cpu_start, value)
+
+
+async def run_task_async(workload: str, size: int, index: int, arg: Any) -> dict[str, Any]:
+    """Like run_task, on an event loop: awaits where the workload can, else runs inline."""
+    start = time.monotonic()
+    cpu_start = time.thread_time()
+    spec = WORKLOADS[workload]
+    if spec.async_task is None:
+        value: int | bytes = spec.task(size, arg)
+    else:
+        value = await spec.async_task(size, arg)
+    return _record(index, start, cpu_start, value)
+
+
+def _record(index: int, start: float, cpu_start: float, value: int | bytes) -> dict[str, Any]:
+    return {
+        "index": index,
+        "pid": os.getpid(),
+        "tid": threading.get_native_id(),
+        "start": start,
+        "end": time.monotonic(),
+        "cpu_s": time.thread_time() - cpu_start,
+        "value": value,
+    }
+
+
+def checksum_of(value: int | bytes) -> int:
+    """The checksum of a task's return value (bytes are checked after they crossed back)."""
+    return zlib.crc32(value) if isinstance(value, bytes) else value
+
+
+def _recv_exactly(conn: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = conn.recv(n - len(data))
+        if not chunk:
+            raise ConnectionError("echo server closed the connection")
+        data += chunk
+    return data
+
+
+class _EchoHandler(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        while data := self.request.recv(64):
+            time.sleep(NET_DELAY_S)
+            self.request.sendall(data)
+
+
+class EchoServer(socketserver.ThreadingTCPServer):
+    """A delayed echo server on 127.0.0.1 and an ephemeral port, for the net workload."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _EchoHandler)
+        self._thread = threading.Thread(target=self.serve_forever, name="gilviz-echo", daemon=True)
+
+    def __enter__(self) -> EchoServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+        self.server_close()
