@@ -112,6 +112,14 @@ def build_parser() -> Parser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _exit_cleanly_on_hangup()
+    try:
+        return _dispatch(args)
+    except BrokenPipeError:  # e.g. `gilviz results | head`
+        sys.stderr.close()
+        return 0
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         return cmd_run(args)
     if args.command == "list":

@@ -64,7 +64,7 @@ class RunDisplay:
 
 def print_table(results: list[Result]) -> None:
     """A table of the figures, the verdicts in words below it, then the speedup plot."""
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 120)
     table = Table(title=_title(results))
     for name in ("executor", "workers", "wall s", "min-max", "speedup", "eff.", "busy", "start s"):
         table.add_column(name, justify="left" if name == "executor" else "right")

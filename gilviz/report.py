@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from gilviz.results import Result, verdict
 
@@ -83,14 +84,16 @@ def speedup_series(results: Sequence[Result]) -> dict[str, list[tuple[int, float
     return {name: sorted(points.items()) for name, points in series.items()}
 
 
-def draw_speedup(plt: object, results: Sequence[Result], title: str) -> None:
+def draw_speedup(plt: Any, results: Sequence[Result], title: str) -> None:
     """Draw speedup vs workers with the ideal line on a plotext module or textual-plotext plot."""
     series = speedup_series(results)
-    plt.title(title)  # type: ignore[attr-defined]
-    plt.xlabel("workers")  # type: ignore[attr-defined]
-    plt.ylabel("speedup")  # type: ignore[attr-defined]
-    workers = sorted({n for points in series.values() for n, _ in points}) or [1]
-    plt.plot(workers, workers, label="ideal", color="gray")  # type: ignore[attr-defined]
+    top = max([n for points in series.values() for n, _ in points], default=1)
+    ideal = list(range(1, top + 1))
+    plt.title(title)
+    plt.xlabel("workers")
+    plt.plot(ideal, ideal, label="ideal", color="gray")
     for name, points in series.items():
-        plt.plot([n for n, _ in points], [s for _, s in points], label=name, marker="dot")  # type: ignore[attr-defined]
-    plt.xticks(workers)  # type: ignore[attr-defined]
+        plt.plot([n for n, _ in points], [s for _, s in points], label=name, marker="dot")
+    highest = max([s for points in series.values() for _, s in points], default=1.0)
+    plt.ylim(0, max(top, highest) * 1.1)
+    plt.xticks(sorted({1, top, *(n for points in series.values() for n, _ in points)}))

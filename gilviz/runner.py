@@ -276,7 +276,13 @@ def main() -> int:
     emit = Emitter(events)
     spec_line = sys.stdin.readline()
     lifeline = os.dup(sys.stdin.fileno())
-    threading.Thread(target=_kill_my_group_when_stdin_closes, args=(lifeline,), daemon=True).start()
+    watchdog = threading.Thread(
+        target=_kill_my_group_when_stdin_closes,
+        args=(lifeline,),
+        name="gilviz-lifeline",
+        daemon=True,
+    )
+    watchdog.start()
     probe = GilProbe()
     probe.start()
     try:
@@ -285,7 +291,7 @@ def main() -> int:
             "hello",
             pid=os.getpid(),
             env=environment.describe(spec.start_method),
-            service_tids=[threading.get_native_id(), probe.native_id],
+            service_tids=[threading.get_native_id(), probe.native_id, watchdog.native_id],
         )
         Experiment(spec, emit, probe).run()
     except Exception as exc:

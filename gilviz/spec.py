@@ -11,10 +11,10 @@ from typing import Any
 
 EXECUTORS: dict[str, str] = {
     "serial": "one task after another: the baseline",
-    "threads": "ThreadPoolExecutor: one GIL shared by all threads",
-    "processes": "ProcessPoolExecutor: one interpreter and GIL per worker",
-    "asyncio": "coroutines on one event loop: overlap waits, not CPU",
-    "interpreters": "InterpreterPoolExecutor: one GIL per sub-interpreter (3.14+)",
+    "threads": "thread pool: all threads share one GIL",
+    "processes": "process pool: a GIL per worker process",
+    "asyncio": "one event loop: overlaps waits, not CPU",
+    "interpreters": "sub-interpreter pool: a GIL each (3.14+)",
 }
 START_METHODS = ("fork", "spawn", "forkserver")
 MAX_WORKERS = 512

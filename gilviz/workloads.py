@@ -143,7 +143,7 @@ WORKLOADS: dict[str, Workload] = {
         Workload("hash", "sha256 in C, releases the GIL", "MiB hashed", hash_task),
         Workload(
             "sleep",
-            "time.sleep, releases the GIL (simulated I/O)",
+            "time.sleep: simulated I/O, frees the GIL",
             "ms asleep",
             sleep_task,
             sleep_task_async,

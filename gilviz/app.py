@@ -1,0 +1,299 @@
+"""The Textual app: layout, key bindings, and the wiring from runner events to panels.
+
+Experiments run in a runner process; a thread worker here only reads its events and posts
+them as messages, so the UI's event loop never does experiment work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Footer, Header, Static
+
+from gilviz import environment, report
+from gilviz.engine import (
+    Calibrated,
+    CellDone,
+    CellFailed,
+    CellStarted,
+    Event,
+    ExperimentRun,
+    Finished,
+    Hello,
+    Progress,
+)
+from gilviz.results import Result
+from gilviz.sampler import Sampler
+from gilviz.spec import Choice, ExperimentSpec, default_workers, sweep_cells
+from gilviz.store import ResultStore
+from gilviz.widgets.controls import Controls
+from gilviz.widgets.cpu import CpuPanel
+from gilviz.widgets.help import HelpScreen
+from gilviz.widgets.plot import SpeedupPlot
+from gilviz.widgets.progress import RunProgress
+from gilviz.widgets.results import ResultsLog
+
+REFRESH_S = 1.0
+"""Default sampling and redraw interval: calm on screen and cheap over SSH."""
+MIN_SIZE = (60, 20)
+
+
+@dataclass
+class LiveRun:
+    """The experiment in progress and what the progress line says about it."""
+
+    run: ExperimentRun
+    started: float = field(default_factory=time.monotonic)
+    cell: str = "calibrating"
+    tasks: str = ""
+    probe_ms: float | None = None
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def status(self) -> str:
+        parts = [
+            self.cell,
+            "on",
+            self.run.spec.workload,
+            "·",
+            self.tasks,
+            f"· {self.elapsed():.1f} s",
+        ]
+        return "Running " + " ".join(p for p in parts if p)
+
+
+class RunnerEvent(Message):
+    """An engine event, posted from the thread that reads the runner."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class GilvizApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "gilviz"
+    BINDINGS = [
+        Binding("r", "run", "Run"),
+        Binding("s", "sweep", "Sweep"),
+        Binding("escape", "cancel", "Cancel"),
+        Binding("plus,equals_sign", "workers(1)", "+Worker", key_display="+"),
+        Binding("minus", "workers(-1)", "-Worker", key_display="-"),
+        Binding("w", "cycle('workload')", "Workload"),
+        Binding("e", "cycle('executor')", "Executor"),
+        Binding("p", "toggle_plot", "Plot"),
+        Binding("x", "export", "Export"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        choice: Choice | None = None,
+        store: ResultStore | None = None,
+        sampler: Sampler | None = None,
+        refresh_s: float = REFRESH_S,
+        export_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.choice = choice or Choice(workers=environment.usable_cores())
+        self.store = store
+        self.sampler = sampler or Sampler()
+        self.refresh_s = refresh_s
+        self.export_dir = export_dir or Path.cwd()
+        self.results: list[Result] = []
+        self.live: LiveRun | None = None
+        env = environment.describe()
+        self.sub_title = f"{environment.python_label(env)} · {env['usable_cores']} cores"
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        with Vertical(id="main"):
+            with Horizontal(id="top"):
+                yield Controls(self.choice, id="controls")
+                yield CpuPanel(id="cpu")
+            yield RunProgress(id="progress")
+            with Horizontal(id="bottom"):
+                yield ResultsLog(id="results")
+                yield SpeedupPlot(id="plot")
+        yield Static("Make the window larger: gilviz needs at least 60x20.", id="too-small")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load_saved_results()
+        self.set_interval(self.refresh_s, self.sample)
+        self.sample()
+        self.query_one(ResultsLog).focus()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(signum, self._hang_up)
+
+    def _hang_up(self) -> None:
+        """SIGTERM or SIGHUP (an SSH session dropped): stop the runner, then leave."""
+        self.action_cancel()
+        self.exit()
+
+    def on_resize(self) -> None:
+        width, height = self.size
+        self.screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "too-small")
+
+    def _load_saved_results(self) -> None:
+        if self.store is None:
+            return
+        loaded = self.store.load()
+        for warning in loaded.warnings:
+            self.notify(warning, title="results file", severity="warning")
+        for result in loaded.results:
+            self._show_result(result)
+
+    def sample(self) -> None:
+        snapshot = self.sampler.sample()
+        probe_ms = self.live.probe_ms if self.live else None
+        self.query_one(CpuPanel).show(snapshot, self.sampler.history, probe_ms)
+        if self.live is not None:
+            self.query_one(RunProgress).set_status(self.live.status())
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def action_run(self) -> None:
+        if (choice := self._valid_choice()) is not None:
+            self._start(choice, sweep_cells([choice.executor], [choice.workers]), choice.workers)
+
+    def action_sweep(self) -> None:
+        if (choice := self._valid_choice()) is not None:
+            workers = default_workers(2 * environment.usable_cores())
+            self._start(choice, sweep_cells([choice.executor], workers), max(workers))
+
+    def action_cancel(self) -> None:
+        if self.live is not None:
+            self.live.run.cancel()
+
+    def action_workers(self, delta: int) -> None:
+        self.query_one(Controls).bump_workers(delta)
+
+    def action_cycle(self, name: str) -> None:
+        self.query_one(Controls).cycle(name)
+
+    def action_toggle_plot(self) -> None:
+        plot = self.query_one(SpeedupPlot)
+        plot.display = not plot.display
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_export(self) -> None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        base = self.export_dir / f"gilviz-results-{stamp}"
+        try:
+            base.with_suffix(".csv").write_text(report.to_csv(self.results))
+            base.with_suffix(".md").write_text(report.to_markdown(self.results))
+        except OSError as exc:
+            self.notify(f"export failed: {exc}", severity="error")
+            return
+        self.notify(f"{len(self.results)} results written to {base}.csv and .md", title="exported")
+
+    async def action_quit(self) -> None:
+        self._hang_up()
+
+    def on_controls_submitted(self) -> None:
+        self.action_run()
+
+    # --- running ---------------------------------------------------------------------------
+
+    def _valid_choice(self) -> Choice | None:
+        if self.live is not None:
+            self.notify("An experiment is running: escape cancels it.", severity="warning")
+            return None
+        controls = self.query_one(Controls)
+        choice = controls.choice()
+        if choice is None:
+            self.bell()
+            self.notify("Nothing started: " + "; ".join(controls.errors.values()), severity="error")
+        return choice
+
+    def _start(self, choice: Choice, cells: tuple, max_workers: int) -> None:  # type: ignore[type-arg]
+        spec = ExperimentSpec(
+            workload=choice.workload,
+            cells=cells,
+            tasks=choice.tasks or 2 * max_workers,
+            size=choice.size,
+        )
+        self.live = LiveRun(ExperimentRun(spec))
+        self.query_one(RunProgress).set_tasks(0, None)
+        self.query_one(RunProgress).set_status("Starting the runner process…")
+        self._read_events(self.live.run)
+
+    @work(thread=True, group="runner")
+    def _read_events(self, run: ExperimentRun) -> None:
+        for event in run.events():
+            self.post_message(RunnerEvent(event))
+
+    def on_runner_event(self, message: RunnerEvent) -> None:
+        event, live = message.event, self.live
+        if live is None:
+            return
+        progress = self.query_one(RunProgress)
+        if isinstance(event, Hello):
+            self.sampler.attach(event.pid, event.service_tids)
+        elif isinstance(event, Calibrated):
+            live.cell = f"calibrated: {event.size} {event.unit} a task (~{event.task_s:.2f} s);"
+        elif isinstance(event, CellStarted):
+            live.cell, live.tasks = f"{event.cell.executor} x{event.cell.workers}", ""
+            progress.set_tasks(0, None)
+        elif isinstance(event, Progress):
+            live.probe_ms = event.probe_ms
+            live.tasks = f"{event.done}/{event.total} tasks"
+            progress.set_tasks(event.done, event.total)
+            progress.set_status(live.status())
+        elif isinstance(event, CellDone):
+            self._keep(event.result)
+        elif isinstance(event, CellFailed):
+            self.query_one(ResultsLog).add_failure(live.run.spec.workload, event)
+            where = f"{event.cell.executor} x{event.cell.workers} failed"
+            self.notify(event.reason, title=where, severity="error")
+        elif isinstance(event, Finished):
+            self._finish(live, event)
+
+    def _keep(self, result: Result) -> None:
+        self._show_result(result)
+        if self.store is None:
+            return
+        try:
+            self.store.append(result)
+        except OSError as exc:
+            self.notify(
+                f"Results kept in memory only: cannot write {self.store.path} ({exc.strerror})",
+                severity="error",
+            )
+            self.store = None
+
+    def _show_result(self, result: Result) -> None:
+        self.results.append(result)
+        self.query_one(ResultsLog).add_result(result)
+        self.query_one(SpeedupPlot).show_results(self.results, result.workload)
+
+    def _finish(self, live: LiveRun, finished: Finished) -> None:
+        self.live = None
+        self.sampler.detach()
+        progress = self.query_one(RunProgress)
+        elapsed = live.elapsed()
+        if finished.cancelled:
+            progress.set_status(f"Cancelled after {elapsed:.1f} s: runner and workers stopped.")
+        elif finished.error:
+            progress.set_status(f"Failed: {finished.error}")
+            self.notify(finished.error, title="experiment failed", severity="error")
+        else:
+            failed = f", {len(finished.failures)} failed" if finished.failures else ""
+            done = f"Done in {elapsed:.1f} s: {len(finished.results)} results{failed}."
+            progress.set_status(done + " r runs again.")

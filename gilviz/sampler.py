@@ -1,0 +1,118 @@
+"""psutil sampling: per-core load history, and the CPU of a running experiment's workers.
+
+Everything kept is bounded (ring buffers), so a long session uses constant memory.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import psutil
+
+HISTORY = 120
+"""Samples kept per core: two minutes at the default one-second refresh."""
+
+
+@dataclass(frozen=True)
+class WorkerLoad:
+    """One thread or process of the running experiment and its CPU over the last interval."""
+
+    label: str
+    percent: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One sample: per-core percentages, and the experiment's share when one is running."""
+
+    per_core: list[float]
+    experiment_cores: float | None = None
+    workers: list[WorkerLoad] = field(default_factory=list)
+
+
+class CpuHistory:
+    """The last `history` load samples of each core."""
+
+    def __init__(self, cores: int, history: int = HISTORY) -> None:
+        self.cores = [deque[float](maxlen=history) for _ in range(cores)]
+
+    def add(self, per_core: list[float]) -> None:
+        if len(per_core) != len(self.cores):  # a core came online or went away
+            self.cores = [deque[float](maxlen=self.cores[0].maxlen) for _ in per_core]
+        for series, value in zip(self.cores, per_core, strict=True):
+            series.append(value)
+
+
+class ExperimentWatch:
+    """CPU of a runner process and its children, as deltas between calls."""
+
+    def __init__(self, pid: int, service_tids: list[int], clock: Callable[[], float]) -> None:
+        self.process = psutil.Process(pid)
+        self.names = dict(zip(service_tids, ("runner main", "gil probe", "lifeline"), strict=False))
+        self.clock = clock
+        self.last_time = clock()
+        self.last: dict[str, float] = {}
+
+    def sample(self) -> tuple[float, list[WorkerLoad]]:
+        now = self.clock()
+        elapsed = max(now - self.last_time, 1e-6)
+        self.last_time = now
+        current = self._cpu_times()
+        loads = [
+            WorkerLoad(label, max(0.0, (seconds - self.last.get(label, seconds)) / elapsed * 100))
+            for label, seconds in current.items()
+        ]
+        self.last = current
+        loads.sort(key=lambda load: load.percent, reverse=True)
+        return sum(load.percent for load in loads) / 100, loads
+
+    def _cpu_times(self) -> dict[str, float]:
+        times: dict[str, float] = {}
+        try:
+            for thread in self.process.threads():
+                label = self.names.get(thread.id, f"thread {thread.id}")
+                times[label] = thread.user_time + thread.system_time
+            for child in self.process.children(recursive=True):
+                try:
+                    spent = child.cpu_times()
+                except psutil.Error:
+                    continue
+                times[f"process {child.pid}"] = spent.user + spent.system
+        except psutil.Error:
+            pass  # the runner is gone: nothing more to sample
+        return times
+
+
+class Sampler:
+    """Takes one Snapshot per call: system-wide per-core load plus the attached experiment."""
+
+    def __init__(
+        self,
+        per_core: Callable[[], list[float]] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.per_core = per_core or (lambda: psutil.cpu_percent(percpu=True))
+        self.clock = clock
+        self.history = CpuHistory(psutil.cpu_count() or 1)
+        self.watch: ExperimentWatch | None = None
+
+    def attach(self, pid: int, service_tids: list[int]) -> None:
+        try:
+            self.watch = ExperimentWatch(pid, service_tids, self.clock)
+            self.watch.sample()  # the baseline the first delta is taken from
+        except psutil.Error:
+            self.watch = None
+
+    def detach(self) -> None:
+        self.watch = None
+
+    def sample(self) -> Snapshot:
+        per_core = self.per_core()
+        self.history.add(per_core)
+        if self.watch is None:
+            return Snapshot(per_core)
+        cores, workers = self.watch.sample()
+        return Snapshot(per_core, cores, workers)

@@ -1,0 +1,121 @@
+"""The controls panel: workload, executor, workers, tasks and size, each explained or refused."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Input, Label, Select, Static
+
+from gilviz.executors import availability
+from gilviz.spec import EXECUTORS, MAX_SIZE, MAX_TASKS, MAX_WORKERS, Choice, parse_count
+from gilviz.workloads import WORKLOADS
+
+
+class Controls(Vertical):
+    """Holds the current choice; `choice()` is None while any field is invalid."""
+
+    BORDER_TITLE = "Experiment"
+
+    class Submitted(Message):
+        """Enter was pressed in a field: run with what is there."""
+
+    def __init__(self, choice: Choice, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.initial = choice
+        self.errors: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        c = self.initial
+        yield from _row("Workload", Select(_options(WORKLOADS), value=c.workload, id="workload"))
+        yield Static(id="workload-help", classes="explain")
+        yield from _row("Executor", Select(_options(EXECUTORS), value=c.executor, id="executor"))
+        yield Static(id="executor-help", classes="explain")
+        yield from _row("Workers", Input(str(c.workers), id="workers"))
+        yield Static(id="workers-help", classes="explain")
+        tasks = "" if c.tasks is None else str(c.tasks)
+        yield from _row("Tasks", Input(tasks, placeholder="2 x workers", id="tasks"))
+        yield Static(id="tasks-help", classes="explain")
+        size = "" if c.size is None else str(c.size)
+        yield from _row("Size", Input(size, placeholder="auto: ~0.2 s a task", id="size"))
+        yield Static(id="size-help", classes="explain")
+
+    def on_mount(self) -> None:
+        for widget in self.query("Select, Input"):
+            widget.compact = True  # type: ignore[attr-defined]
+        self.validate()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.validate()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.validate()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.post_message(self.Submitted())
+
+    def choice(self) -> Choice | None:
+        """The current choice, or None when a field is invalid (its message says why)."""
+        return self.validate()
+
+    def validate(self) -> Choice | None:
+        self.errors = {}
+        workload = str(self.query_one("#workload", Select).value)
+        executor = str(self.query_one("#executor", Select).value)
+        self._explain("workload", WORKLOADS[workload].summary)
+        available, reason = availability(executor)
+        self._explain(
+            "executor",
+            EXECUTORS[executor] if available else f"unavailable: {reason}",
+            not available,
+        )
+        workers = self._count("workers", MAX_WORKERS, "+/- changes it; s sweeps 1..2x cores")
+        tasks = self._count("tasks", MAX_TASKS, "tasks per run", optional=True)
+        size = self._count("size", MAX_SIZE, WORKLOADS[workload].unit + " per task", optional=True)
+        if self.errors or workers is None:
+            return None
+        return Choice(workload, executor, workers, tasks, size)
+
+    def _count(self, name: str, limit: int, hint: str, optional: bool = False) -> int | None:
+        text = self.query_one(f"#{name}", Input).value
+        if optional and not text.strip():
+            self._explain(name, hint)
+            return None
+        try:
+            value = parse_count(text, name, limit)
+        except ValueError as exc:
+            self._explain(name, str(exc), invalid=True)
+            return None
+        self._explain(name, hint)
+        return value
+
+    def _explain(self, name: str, text: str, invalid: bool = False) -> None:
+        if invalid:
+            self.errors[name] = text
+        line = self.query_one(f"#{name}-help", Static)
+        line.update(text)
+        line.set_class(invalid, "-invalid")
+
+    def cycle(self, name: str) -> None:
+        """Select the next workload or executor."""
+        select = self.query_one(f"#{name}", Select)
+        names = list(WORKLOADS if name == "workload" else EXECUTORS)
+        select.value = names[(names.index(str(select.value)) + 1) % len(names)]
+
+    def bump_workers(self, delta: int) -> None:
+        field = self.query_one("#workers", Input)
+        try:
+            current = parse_count(field.value, "workers", MAX_WORKERS)
+        except ValueError:
+            current = 1
+        field.value = str(min(MAX_WORKERS, max(1, current + delta)))
+
+
+def _row(label: str, widget: Select[str] | Input) -> ComposeResult:
+    with Horizontal(classes="field"):
+        yield Label(label)
+        yield widget
+
+
+def _options(names: dict[str, object]) -> list[tuple[str, str]]:
+    return [(name, name) for name in names]

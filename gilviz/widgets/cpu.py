@@ -1,0 +1,109 @@
+"""The CPU panel: a sparkline per core, the experiment's true load in cores, and its workers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widget import Widget
+
+from gilviz.sampler import CpuHistory, Snapshot
+
+BARS = " ▁▂▃▄▅▆▇█"
+HEAT_STRIP_FROM = 17
+"""From this many cores on, one character per core instead of a sparkline per core."""
+WORKER_ROWS = 6
+
+
+def spark(values: Sequence[float], width: int) -> str:
+    """The last `width` percentages as bars on a fixed 0-100 scale (Textual's Sparkline
+    rescales to the data's own min and max, which would draw a steady 50% as full)."""
+    recent = list(values)[-width:] if width > 0 else []
+    return " " * (width - len(recent)) + "".join(_bar(v) for v in recent)
+
+
+def _bar(percent: float) -> str:
+    return BARS[round(max(0.0, min(100.0, percent)) / 100 * (len(BARS) - 1))]
+
+
+def _load_style(percent: float) -> str:
+    return "red" if percent >= 85 else "yellow" if percent >= 40 else "green"
+
+
+class CpuPanel(Widget):
+    """Renders the latest snapshot; everything it draws comes from `show`."""
+
+    BORDER_TITLE = "CPU"
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.history: CpuHistory | None = None
+        self.snapshot = Snapshot([])
+        self.probe_ms: float | None = None
+
+    def show(self, snapshot: Snapshot, history: CpuHistory, probe_ms: float | None) -> None:
+        self.snapshot, self.history, self.probe_ms = snapshot, history, probe_ms
+        self.refresh(layout=True)
+
+    def get_content_height(self, container: object, viewport: object, width: int) -> int:
+        return len(self._lines(width))
+
+    def render(self) -> Text:
+        return Text("\n").join(self._lines(self.content_region.width or 80))
+
+    def _lines(self, width: int) -> list[Text]:
+        per_core = self.snapshot.per_core
+        lines = (
+            self._heat_strip(per_core, width)
+            if len(per_core) >= HEAT_STRIP_FROM
+            else [self._core_line(i, width) for i in range(len(per_core))]
+        )
+        lines.append(self._summary(per_core))
+        lines.extend(self._workers())
+        return lines
+
+    def _core_line(self, index: int, width: int) -> Text:
+        percent = self.snapshot.per_core[index]
+        history = self.history.cores[index] if self.history else [percent]
+        label = f"cpu{index:<3}"
+        bars = spark(history, max(0, width - len(label) - 7))
+        return Text.assemble(label, (bars, _load_style(percent)), f" {percent:4.0f}%")
+
+    def _heat_strip(self, per_core: list[float], width: int) -> list[Text]:
+        per_row = max(8, width - 8)
+        lines = []
+        for start in range(0, len(per_core), per_row):
+            row = Text(f"{start:>5}-  ")
+            for percent in per_core[start : start + per_row]:
+                row.append(_bar(percent) if percent > 0 else "·", _load_style(percent))
+            lines.append(row)
+        return lines
+
+    def _summary(self, per_core: list[float]) -> Text:
+        cores = len(per_core)
+        machine = sum(per_core) / 100
+        if self.snapshot.experiment_cores is None:
+            return Text(f"machine: {machine:.1f} of {cores} cores busy; no experiment running")
+        busy = self.snapshot.experiment_cores
+        line = Text.assemble(
+            "experiment: ",
+            (f"{busy:.1f} of {cores} cores busy", "bold"),
+            f" (machine {machine:.1f})",
+        )
+        if self.probe_ms is not None:
+            line.append(f"  GIL probe {self.probe_ms:.1f} ms late")
+        return line
+
+    def _workers(self) -> list[Text]:
+        workers = self.snapshot.workers
+        lines = [
+            Text.assemble(
+                f"  {w.label:<16}",
+                (spark([w.percent], 1), _load_style(w.percent)),
+                f" {w.percent:5.1f}%",
+            )
+            for w in workers[:WORKER_ROWS]
+        ]
+        if len(workers) > WORKER_ROWS:
+            lines.append(Text(f"  +{len(workers) - WORKER_ROWS} more threads/processes", "dim"))
+        return lines

@@ -1,0 +1,45 @@
+"""The help screen: the GIL in a few paragraphs, and what each panel shows."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# gilviz help
+
+**The GIL.** CPython's global interpreter lock lets one thread run Python bytecode at a time.
+Threads still help when they *wait* (sleep, network, disk) or run C code that releases the lock
+(hashlib, zlib, NumPy), but pure-Python CPU work gets no faster with more threads.
+Processes each have their own interpreter and GIL, so they use every core, but they pay to
+start and to pickle data across. A free-threaded build (3.13t+) has no GIL at all.
+
+**How gilviz measures.** Experiments run in a separate *runner* process, never in this app.
+Each run first measures a serial baseline; speedup = baseline time / run time; efficiency =
+speedup / workers; *busy* = CPU time / wall time, the cores really used. Every task returns a
+checksum that is verified. The *GIL probe* is a thread that sleeps 5 ms and reports how late it
+wakes: near zero when nothing holds the GIL, large when CPU-bound threads do.
+
+**Panels.** *Experiment*: what to run (tab moves between fields, enter runs).
+*CPU*: a sparkline per core, and the experiment's load in cores: a GIL-bound thread hops
+between cores, so two cores at 50% can be one core's work. Below it, each worker thread or
+process with its own CPU. *Results*: one row per experiment, with a verdict in words.
+*Speedup*: speedup against workers, with the ideal line.
+
+**Keys.** `r` run, `s` sweep workers 1..2x cores, `escape` cancel, `+`/`-` workers,
+`w`/`e` next workload/executor, `p` plot, `x` export, `?` help, `q` quit, `ctrl+p` commands.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Markdown(HELP)
+
+    def on_mount(self) -> None:
+        self.query_one("#help").border_title = "gilviz help"

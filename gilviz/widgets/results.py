@@ -1,0 +1,84 @@
+"""The results log: one row per finished (or failed) experiment, newest at the bottom."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from gilviz.engine import CellFailed
+from gilviz.report import fmt_ratio
+from gilviz.results import Result, verdict
+
+COLUMNS = (
+    "time",
+    "workload",
+    "executor",
+    "workers",
+    "wall s",
+    "speedup",
+    "eff.",
+    "busy",
+    "probe",
+    "ok",
+    "verdict",
+)
+MAX_ROWS = 1000
+
+
+class ResultsLog(DataTable[str | Text]):
+    """Rows of figures and a verdict; keeps the last MAX_ROWS."""
+
+    BORDER_TITLE = "Results"
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = True
+        self.add_columns(*COLUMNS)
+
+    def add_result(self, result: Result) -> None:
+        ok = Text("yes", "green") if result.checksum_ok else Text("NO", "bold red")
+        self._append(
+            _clock(result.finished_at),
+            result.workload,
+            result.executor,
+            str(result.workers),
+            f"{result.wall_s:.3f}",
+            fmt_ratio(result.speedup),
+            fmt_ratio(result.efficiency),
+            f"{result.parallelism:.2f}",
+            f"{result.probe_p99_ms:.1f}ms",
+            ok,
+            verdict(result),
+        )
+
+    def add_failure(self, workload: str, failure: CellFailed) -> None:
+        cell = failure.cell
+        reason = Text(f"failed: {failure.reason}", "red")
+        self._append(
+            datetime.now().strftime("%H:%M:%S"),
+            workload,
+            cell.executor,
+            str(cell.workers),
+            "-",
+            "-",
+            "-",
+            "-",
+            "-",
+            Text("-"),
+            reason,
+        )
+
+    def _append(self, *cells: str | Text) -> None:
+        if self.row_count >= MAX_ROWS:
+            self.remove_row(next(iter(self.rows)))
+        self.add_row(*cells)
+        self.move_cursor(row=self.row_count - 1)
+
+
+def _clock(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%H:%M:%S")
+    except ValueError:
+        return "?"
