@@ -105,6 +105,7 @@ class GilvizApp(App[None]):
         sampler: Sampler | None = None,
         refresh_s: float = REFRESH_S,
         export_dir: Path | None = None,
+        env: dict[str, object] | None = None,
     ) -> None:
         super().__init__()
         self.choice = choice or Choice(workers=environment.usable_cores())
@@ -114,7 +115,7 @@ class GilvizApp(App[None]):
         self.export_dir = export_dir or Path.cwd()
         self.results: list[Result] = []
         self.live: LiveRun | None = None
-        env = environment.describe()
+        env = env or environment.describe()
         self.sub_title = f"{environment.python_label(env)} · {env['usable_cores']} cores"
 
     def compose(self) -> ComposeResult:

@@ -27,6 +27,7 @@ from gilviz.spec import (
     parse_choice,
     parse_count,
     parse_counts,
+    parse_fault,
     sweep_cells,
 )
 from gilviz.store import ResultStore, default_results_path
@@ -100,6 +101,12 @@ def build_parser() -> Parser:
         help="how the processes executor starts workers (default: the platform's)",
     )
     run.add_argument("--python", type=python_arg, help="run the experiment under this Python")
+    run.add_argument(
+        "--inject-fault",
+        type=_checked(parse_fault),
+        metavar="EXECUTOR:TASK",
+        help="fault drill: in that executor's cells, that task raises",
+    )
     run.add_argument("--format", choices=report.FORMATS, default="table")
 
     commands.add_parser("list", help="list workloads and executors")
@@ -169,6 +176,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         size=args.size,
         repeat=args.repeat,
         start_method=args.start_method,
+        fault=args.inject_fault,
     )
     store = _store(args)
     from gilviz.cli_progress import RunDisplay

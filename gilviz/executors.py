@@ -31,6 +31,8 @@ class Batch:
     size: int
     tasks: int
     arg: Any
+    fail_index: int | None = None
+    """A fault drill: this task raises instead of running."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def _run_serial(batch: Batch, on_done: OnDone) -> Timing:
 
 def _call(fn: Callable[..., Any], batch: Batch, index: int) -> Any:
     try:
-        return fn(batch.workload, batch.size, index, batch.arg)
+        return fn(batch.workload, batch.size, index, batch.arg, index == batch.fail_index)
     except Exception as exc:
         raise TaskFailed(index, exc) from exc
 
@@ -121,7 +123,9 @@ def _run_pool(
         startup_s = time.monotonic() - start
         work_start = time.monotonic()
         futures = {
-            pool.submit(run_task, batch.workload, batch.size, i, batch.arg): i
+            pool.submit(
+                run_task, batch.workload, batch.size, i, batch.arg, i == batch.fail_index
+            ): i
             for i in range(batch.tasks)
         }
         try:
@@ -160,7 +164,8 @@ async def _gather(batch: Batch, workers: int, on_done: OnDone) -> None:
     async def one(index: int) -> Any:
         async with limit:
             try:
-                return await run_task_async(batch.workload, batch.size, index, batch.arg)
+                fail = index == batch.fail_index
+                return await run_task_async(batch.workload, batch.size, index, batch.arg, fail)
             except Exception as exc:
                 raise TaskFailed(index, exc) from exc
 

@@ -9,6 +9,7 @@ Standard library only, so it runs under any Python >= 3.11 (`gilviz run --python
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -153,6 +154,9 @@ class Experiment:
         probe_ms: list[float] = []
         bad = 0
         try:
+            fault = self.spec.fault
+            if fault is not None and fault.executor == cell.executor:
+                batch = dataclasses.replace(batch, fail_index=fault.workers)
             for repeat in range(self.spec.repeat):
                 self.emit.send("cell_started", cell=_cell_dict(cell), repeat=repeat)
                 tally = _Tally(reference, batch.tasks)

@@ -43,6 +43,8 @@ class ExperimentSpec:
     repeat: int = 1
     start_method: str | None = None
     """For the processes executor; None means the platform's default."""
+    fault: Cell | None = None
+    """A fault drill: in this executor's cells, task number `workers` raises."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,7 +52,8 @@ class ExperimentSpec:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ExperimentSpec:
         cells = tuple(Cell(**cell) for cell in data["cells"])
-        return cls(**{**data, "cells": cells})
+        fault = Cell(**data["fault"]) if data.get("fault") else None
+        return cls(**{**data, "cells": cells, "fault": fault})
 
     def with_baseline(self) -> ExperimentSpec:
         """The same spec with serial x 1 first (the baseline speedups are measured against)."""
@@ -110,6 +113,13 @@ def parse_count(text: str, what: str, limit: int) -> int:
 def parse_counts(text: str, what: str, limit: int) -> list[int]:
     """A comma-separated list of counts, e.g. '1,2,4'."""
     return [parse_count(part, what, limit) for part in str(text).split(",")]
+
+
+def parse_fault(text: str) -> Cell:
+    """'EXECUTOR:TASK', e.g. 'threads:2': in that executor's cells, task 2 raises."""
+    executor, _, task = str(text).partition(":")
+    executor = parse_choice(executor, "executor", list(EXECUTORS))
+    return Cell(executor, parse_count(task, "fault task", MAX_TASKS) if task else 0)
 
 
 def parse_choice(text: str, what: str, choices: list[str] | tuple[str, ...]) -> str:

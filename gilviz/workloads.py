@@ -174,16 +174,26 @@ WORKLOADS: dict[str, Workload] = {
 }
 
 
-def run_task(workload: str, size: int, index: int, arg: Any) -> dict[str, Any]:
+class InjectedFault(RuntimeError):
+    """Raised by a task chosen with --inject-fault, to show how failures are reported."""
+
+
+def run_task(workload: str, size: int, index: int, arg: Any, fail: bool = False) -> dict[str, Any]:
     """Run one task where it is called (a worker) and describe where and how it ran."""
+    if fail:
+        raise InjectedFault(f"injected fault in task {index}")
     start = time.monotonic()
     cpu_start = time.thread_time()
     value = WORKLOADS[workload].task(size, arg)
     return _record(index, start, cpu_start, value)
 
 
-async def run_task_async(workload: str, size: int, index: int, arg: Any) -> dict[str, Any]:
+async def run_task_async(
+    workload: str, size: int, index: int, arg: Any, fail: bool = False
+) -> dict[str, Any]:
     """Like run_task, on an event loop: awaits where the workload can, else runs inline."""
+    if fail:
+        raise InjectedFault(f"injected fault in task {index}")
     start = time.monotonic()
     cpu_start = time.thread_time()
     spec = WORKLOADS[workload]

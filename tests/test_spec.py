@@ -1,0 +1,54 @@
+import pytest
+
+from gilviz.spec import (
+    MAX_WORKERS,
+    Cell,
+    ExperimentSpec,
+    default_workers,
+    parse_choice,
+    parse_count,
+    parse_fault,
+    sweep_cells,
+)
+
+
+@pytest.mark.parametrize("text", ["0", "-3", "1e9", "abc", "", "  ", "2.5", str(MAX_WORKERS + 1)])
+def test_bad_counts_are_refused_with_a_sentence(text):
+    with pytest.raises(ValueError, match="workers"):
+        parse_count(text, "workers", MAX_WORKERS)
+
+
+def test_good_count_is_an_int():
+    assert parse_count(" 8 ", "workers", MAX_WORKERS) == 8
+
+
+def test_unknown_choice_lists_the_valid_ones():
+    with pytest.raises(ValueError, match="choose from: a, b"):
+        parse_choice("c", "thing", ["a", "b"])
+
+
+@pytest.mark.parametrize(
+    ("cores", "expected"),
+    [(1, [1]), (2, [1, 2]), (6, [1, 2, 4, 6]), (64, [1, 2, 4, 8, 16, 32, 64])],
+)
+def test_default_workers_are_powers_of_two_plus_the_core_count(cores, expected):
+    assert default_workers(cores) == expected
+
+
+def test_sweep_gives_serial_one_worker_only():
+    cells = sweep_cells(["serial", "threads"], [1, 4])
+    assert cells == (Cell("serial", 1), Cell("threads", 1), Cell("threads", 4))
+
+
+def test_spec_round_trips_and_puts_the_baseline_first():
+    spec = ExperimentSpec(
+        "cpu", (Cell("threads", 2), Cell("serial", 1)), tasks=4, fault=Cell("threads", 1)
+    )
+    assert ExperimentSpec.from_dict(spec.to_dict()) == spec
+    assert spec.with_baseline().cells == (Cell("serial", 1), Cell("threads", 2))
+
+
+def test_fault_names_an_executor_and_a_task():
+    assert parse_fault("threads:3") == Cell("threads", 3)
+    with pytest.raises(ValueError):
+        parse_fault("nope:1")
