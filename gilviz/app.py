@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -46,6 +46,8 @@ from gilviz.widgets.results import ResultsLog
 REFRESH_S = 1.0
 """Default sampling and redraw interval: calm on screen and cheap over SSH."""
 MIN_SIZE = (60, 20)
+WIDE_FROM = 100
+"""Narrower than this, the plot starts hidden and the controls are slimmer."""
 
 
 @dataclass
@@ -119,15 +121,21 @@ class GilvizApp(App[None]):
         self.sub_title = f"{environment.python_label(env)} · {env['usable_cores']} cores"
 
     def compose(self) -> ComposeResult:
+        # Held directly: timers and runner messages update them while a help screen is on top.
+        self.controls = Controls(self.choice, id="controls")
+        self.cpu_panel = CpuPanel(id="cpu")
+        self.progress = RunProgress(id="progress")
+        self.results_log = ResultsLog(id="results")
+        self.plot = SpeedupPlot(id="plot")
         yield Header(icon="≡")
         with Vertical(id="main"):
             with Horizontal(id="top"):
-                yield Controls(self.choice, id="controls")
-                yield CpuPanel(id="cpu")
-            yield RunProgress(id="progress")
+                yield self.controls
+                yield self.cpu_panel
+            yield self.progress
             with Horizontal(id="bottom"):
-                yield ResultsLog(id="results")
-                yield SpeedupPlot(id="plot")
+                yield self.results_log
+                yield self.plot
         yield Static("Make the window larger: gilviz needs at least 60x20.", id="too-small")
         yield Footer()
 
@@ -135,7 +143,7 @@ class GilvizApp(App[None]):
         self._load_saved_results()
         self.set_interval(self.refresh_s, self.sample)
         self.sample()
-        self.query_one(ResultsLog).focus()
+        self.results_log.focus()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
             loop.add_signal_handler(signum, self._hang_up)
@@ -145,9 +153,13 @@ class GilvizApp(App[None]):
         self.action_cancel()
         self.exit()
 
-    def on_resize(self) -> None:
-        width, height = self.size
+    def on_resize(self, event: events.Resize) -> None:
+        width, height = event.size
         self.screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "too-small")
+        narrow = width < WIDE_FROM
+        if narrow != self.screen.has_class("narrow"):
+            self.screen.set_class(narrow, "narrow")
+            self.plot.display = not narrow  # p still shows it
 
     def _load_saved_results(self) -> None:
         if self.store is None:
@@ -161,9 +173,9 @@ class GilvizApp(App[None]):
     def sample(self) -> None:
         snapshot = self.sampler.sample()
         probe_ms = self.live.probe_ms if self.live else None
-        self.query_one(CpuPanel).show(snapshot, self.sampler.history, probe_ms)
+        self.cpu_panel.show(snapshot, self.sampler.history, probe_ms)
         if self.live is not None:
-            self.query_one(RunProgress).set_status(self.live.status())
+            self.progress.set_status(self.live.status())
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -181,14 +193,13 @@ class GilvizApp(App[None]):
             self.live.run.cancel()
 
     def action_workers(self, delta: int) -> None:
-        self.query_one(Controls).bump_workers(delta)
+        self.controls.bump_workers(delta)
 
     def action_cycle(self, name: str) -> None:
-        self.query_one(Controls).cycle(name)
+        self.controls.cycle(name)
 
     def action_toggle_plot(self) -> None:
-        plot = self.query_one(SpeedupPlot)
-        plot.display = not plot.display
+        self.plot.display = not self.plot.display
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -216,7 +227,7 @@ class GilvizApp(App[None]):
         if self.live is not None:
             self.notify("An experiment is running: escape cancels it.", severity="warning")
             return None
-        controls = self.query_one(Controls)
+        controls = self.controls
         choice = controls.choice()
         if choice is None:
             self.bell()
@@ -231,8 +242,8 @@ class GilvizApp(App[None]):
             size=choice.size,
         )
         self.live = LiveRun(ExperimentRun(spec))
-        self.query_one(RunProgress).set_tasks(0, None)
-        self.query_one(RunProgress).set_status("Starting the runner process…")
+        self.progress.set_tasks(0, None)
+        self.progress.set_status("Starting the runner process…")
         self._read_events(self.live.run)
 
     @work(thread=True, group="runner")
@@ -244,7 +255,7 @@ class GilvizApp(App[None]):
         event, live = message.event, self.live
         if live is None:
             return
-        progress = self.query_one(RunProgress)
+        progress = self.progress
         if isinstance(event, Hello):
             self.sampler.attach(event.pid, event.service_tids)
         elif isinstance(event, Calibrated):
@@ -260,7 +271,7 @@ class GilvizApp(App[None]):
         elif isinstance(event, CellDone):
             self._keep(event.result)
         elif isinstance(event, CellFailed):
-            self.query_one(ResultsLog).add_failure(live.run.spec.workload, event)
+            self.results_log.add_failure(live.run.spec.workload, event)
             where = f"{event.cell.executor} x{event.cell.workers} failed"
             self.notify(event.reason, title=where, severity="error")
         elif isinstance(event, Finished):
@@ -281,13 +292,13 @@ class GilvizApp(App[None]):
 
     def _show_result(self, result: Result) -> None:
         self.results.append(result)
-        self.query_one(ResultsLog).add_result(result)
-        self.query_one(SpeedupPlot).show_results(self.results, result.workload)
+        self.results_log.add_result(result)
+        self.plot.show_results(self.results, result.workload)
 
     def _finish(self, live: LiveRun, finished: Finished) -> None:
         self.live = None
         self.sampler.detach()
-        progress = self.query_one(RunProgress)
+        progress = self.progress
         elapsed = live.elapsed()
         if finished.cancelled:
             progress.set_status(f"Cancelled after {elapsed:.1f} s: runner and workers stopped.")

@@ -101,6 +101,5 @@ def _plot(results: list[Result]) -> str:
     plotext.clear_figure()
     plotext.plotsize(72, 18)
     report.draw_speedup(plotext, results, f"speedup vs workers ({results[0].workload})")
-    if not sys.stdout.isatty():
-        plotext.colorless()
-    return plotext.build()
+    drawn = plotext.build()
+    return drawn if sys.stdout.isatty() else plotext.uncolorize(drawn)

@@ -11,10 +11,10 @@ from typing import Any
 
 EXECUTORS: dict[str, str] = {
     "serial": "one task after another: the baseline",
-    "threads": "thread pool: all threads share one GIL",
-    "processes": "process pool: a GIL per worker process",
-    "asyncio": "one event loop: overlaps waits, not CPU",
-    "interpreters": "sub-interpreter pool: a GIL each (3.14+)",
+    "threads": "thread pool: threads share one GIL",
+    "processes": "process pool: a GIL per process",
+    "asyncio": "one event loop: overlaps waits only",
+    "interpreters": "sub-interpreters: a GIL each (3.14+)",
 }
 START_METHODS = ("fork", "spawn", "forkserver")
 MAX_WORKERS = 512

@@ -143,7 +143,7 @@ WORKLOADS: dict[str, Workload] = {
         Workload("hash", "sha256 in C, releases the GIL", "MiB hashed", hash_task),
         Workload(
             "sleep",
-            "time.sleep: simulated I/O, frees the GIL",
+            "sleeps: simulated I/O, frees the GIL",
             "ms asleep",
             sleep_task,
             sleep_task_async,
@@ -151,7 +151,7 @@ WORKLOADS: dict[str, Workload] = {
         ),
         Workload(
             "net",
-            "TCP round trips to a local echo server",
+            "TCP echo round trips on 127.0.0.1",
             "round trips",
             net_task,
             net_task_async,
@@ -159,14 +159,14 @@ WORKLOADS: dict[str, Workload] = {
         Workload("disk", "write, fsync, read back a temp file", "64 KiB blocks", disk_task),
         Workload(
             "mixed",
-            "half cpu, half sleep: sits between the two",
+            "half cpu, half sleep: in between",
             "loop iterations",
             mixed_task,
             mixed_task_async,
         ),
         Workload(
             "payload",
-            "4 MiB in and out: pickling cost shows",
+            "4 MiB in and out: pickling shows",
             "loop iterations",
             payload_task,
         ),

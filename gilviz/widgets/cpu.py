@@ -59,6 +59,8 @@ class CpuPanel(Widget):
             else [self._core_line(i, width) for i in range(len(per_core))]
         )
         lines.append(self._summary(per_core))
+        if self.probe_ms is not None:
+            lines.append(Text(f"GIL probe: {self.probe_ms:.1f} ms late"))
         lines.extend(self._workers())
         return lines
 
@@ -90,8 +92,6 @@ class CpuPanel(Widget):
             (f"{busy:.1f} of {cores} cores busy", "bold"),
             f" (machine {machine:.1f})",
         )
-        if self.probe_ms is not None:
-            line.append(f"  GIL probe {self.probe_ms:.1f} ms late")
         return line
 
     def _workers(self) -> list[Text]:

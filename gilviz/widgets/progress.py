@@ -11,7 +11,7 @@ class RunProgress(Horizontal):
     """A progress bar and one line of words; both set by the app from runner events."""
 
     def compose(self) -> ComposeResult:
-        yield ProgressBar(total=None, show_eta=False, id="bar")
+        yield ProgressBar(total=1, show_eta=False, id="bar")
         yield Label("Ready: r runs, s sweeps workers, ? explains.", id="status")
 
     def set_status(self, text: str) -> None:

@@ -1,0 +1,257 @@
+"""The app driven with Pilot: every key, validation, and faults during a run."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import psutil
+import pytest
+from textual.widgets import Input, Select
+
+from gilviz.app import GilvizApp
+from gilviz.spec import Choice, default_workers
+from gilviz.store import ResultStore
+from gilviz.widgets.help import HelpScreen
+from gilviz.widgets.plot import SpeedupPlot
+from gilviz.widgets.results import ResultsLog
+from tests.app_fixtures import make_app
+from tests.conftest import make_result
+
+pytestmark = pytest.mark.usefixtures("no_leftovers")
+LONG = Choice("sleep", "processes", 2, tasks=4, size=3000)
+
+
+async def finish(app: GilvizApp, pilot) -> None:
+    """Wait for the runner-reading worker to end and its messages to be handled."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def until_running(app: GilvizApp, pilot) -> psutil.Process:
+    """Wait (bounded, on a condition) until the runner is up and sampled; return it."""
+    for _ in range(2000):
+        if app.live is not None and app.sampler.watch is not None:
+            return app.sampler.watch.process
+        await pilot.pause(0.01)
+    raise AssertionError("the runner never started")
+
+
+def status(app: GilvizApp) -> str:
+    return str(app.query_one("#status").render())
+
+
+async def test_run_finishes_and_adds_rows_and_saves_them(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        await finish(app, pilot)
+        assert app.live is None and "Done" in status(app)
+        assert app.query_one(ResultsLog).row_count == 2  # the serial baseline and threads x2
+    assert len(ResultStore(tmp_path / "results.jsonl").load().results) == 2
+
+
+async def test_sweep_runs_one_to_twice_the_cores(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        await pilot.press("s")
+        await finish(app, pilot)
+        expected = 1 + len(default_workers(2 * (os.cpu_count() or 1)))
+        assert app.query_one(ResultsLog).row_count == expected
+
+
+async def test_escape_cancels_and_the_next_run_works(tmp_path):
+    app = make_app(tmp_path, LONG)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        runner = await until_running(app, pilot)
+        family = [runner, *runner.children(recursive=True)]
+        await pilot.press("escape")
+        await finish(app, pilot)
+        assert "Cancelled" in status(app)
+        _, alive = psutil.wait_procs(family, timeout=1)
+        assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
+        app.query_one("#size", Input).value = "5"
+        await pilot.press("r")
+        await finish(app, pilot)
+        assert "Done" in status(app)
+
+
+async def test_quit_mid_run_leaves_no_process(tmp_path):
+    app = make_app(tmp_path, LONG)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        await until_running(app, pilot)
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_sigterm_mid_run_cancels_and_exits(tmp_path):
+    app = make_app(tmp_path, LONG)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        await until_running(app, pilot)
+        app._hang_up()  # what the SIGTERM/SIGHUP handler calls
+        await pilot.pause()
+    assert not app.is_running
+
+
+async def test_a_killed_worker_is_reported_and_the_app_carries_on(tmp_path):
+    app = make_app(tmp_path, LONG)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        runner = await until_running(app, pilot)
+        for _ in range(2000):  # the baseline first; then the pool's workers appear
+            if runner.children():
+                break
+            await pilot.pause(0.01)
+        os.kill(runner.children()[0].pid, signal.SIGKILL)
+        await finish(app, pilot)
+        assert any("worker died" in n.message for n in app._notifications)
+        assert "1 failed" in status(app)
+
+
+async def test_a_killed_runner_is_reported_and_the_app_recovers(tmp_path):
+    app = make_app(tmp_path, LONG)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        runner = await until_running(app, pilot)
+        runner.kill()
+        await finish(app, pilot)
+        assert "killed by signal 9" in status(app)
+        app.query_one("#size", Input).value = "5"
+        app.query_one("#executor", Select).value = "threads"
+        await pilot.press("r")
+        await finish(app, pilot)
+        assert "Done" in status(app)
+
+
+@pytest.mark.parametrize("bad", ["0", "-3", "1e9", "abc", ""])
+async def test_bad_workers_are_refused_inline_and_nothing_starts(tmp_path, bad):
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        app.query_one("#workers", Input).value = bad
+        await pilot.pause()
+        message = str(app.query_one("#workers-help").render())
+        assert "workers" in message and app.query_one("#workers-help").has_class("-invalid")
+        await pilot.press("r")
+        assert app.live is None and not app.workers
+        assert any("Nothing started" in n.message for n in app._notifications)
+
+
+async def test_an_unavailable_executor_says_why(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        app.query_one("#executor", Select).value = "interpreters"
+        await pilot.pause()
+        help_line = str(app.query_one("#executor-help").render())
+        from gilviz.executors import availability
+
+        if availability("interpreters")[0]:
+            assert "sub-interpreter" in help_line
+        else:
+            assert "unavailable: needs Python 3.14+" in help_line
+            await pilot.press("r")
+            assert app.live is None
+
+
+async def test_plus_minus_w_e_change_the_choice(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        await pilot.press("plus", "plus", "minus")
+        assert app.query_one("#workers", Input).value == "3"
+        await pilot.press("w", "e")
+        assert app.query_one("#workload", Select).value == "net"
+        assert app.query_one("#executor", Select).value == "processes"
+
+
+async def test_minus_never_goes_below_one(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        await pilot.press("minus", "minus", "minus")
+        assert app.query_one("#workers", Input).value == "1"
+
+
+async def test_p_toggles_the_plot(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        assert app.query_one(SpeedupPlot).display
+        await pilot.press("p")
+        assert not app.query_one(SpeedupPlot).display
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not app.query_one(SpeedupPlot).display, "narrow windows start without the plot"
+        await pilot.press("p")
+        assert app.query_one(SpeedupPlot).display
+
+
+async def test_x_exports_csv_and_markdown_and_says_where(tmp_path):
+    store = ResultStore(tmp_path / "results.jsonl")
+    store.append(make_result())
+    app = make_app(tmp_path, store=store)
+    async with app.run_test() as pilot:
+        await pilot.press("x")
+        exported = sorted(p.suffix for p in tmp_path.glob("gilviz-results-*"))
+        assert exported == [".csv", ".md"]
+        assert any(str(tmp_path) in n.message for n in app._notifications)
+
+
+async def test_question_mark_opens_help_and_escape_closes_it(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert app.screen.query_one("#help").border_title == "gilviz help"
+        app.sample()  # the refresh timer keeps working under the help screen
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_saved_results_load_on_start_and_bad_lines_warn(tmp_path):
+    store = ResultStore(tmp_path / "results.jsonl")
+    store.append(make_result())
+    with open(store.path, "a") as f:
+        f.write("{broken\n")
+    app = make_app(tmp_path, store=store)
+    async with app.run_test():
+        assert app.query_one(ResultsLog).row_count == 1
+        assert any("skipped" in n.message for n in app._notifications)
+
+
+async def test_an_unwritable_results_file_is_reported_and_results_stay_in_memory(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    app = make_app(tmp_path, store=ResultStore(blocker / "results.jsonl"))
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        await finish(app, pilot)
+        assert len(app.results) == 2 and app.store is None
+        assert any("kept in memory" in n.message for n in app._notifications)
+
+
+async def test_a_tiny_window_asks_to_be_made_larger(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(40, 12)) as pilot:
+        assert app.screen.has_class("too-small")
+        assert app.query_one("#too-small").display
+        await pilot.resize_terminal(120, 36)
+        await pilot.pause()
+        assert not app.screen.has_class("too-small")
+
+
+async def test_enter_in_a_field_runs(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        app.query_one("#tasks", Input).focus()
+        await pilot.press("enter")
+        await finish(app, pilot)
+        assert app.query_one(ResultsLog).row_count == 2
+
+
+async def test_command_palette_offers_the_keys(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Sweep")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CommandPalette"

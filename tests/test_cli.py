@@ -1,0 +1,233 @@
+"""The command line: bad input, output formats, saving, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+
+import psutil
+import pytest
+
+from gilviz.cli import main
+from gilviz.store import ResultStore
+
+pytestmark = pytest.mark.usefixtures("no_leftovers")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["run", "--workload", "nope"], "unknown workload 'nope'; choose from: cpu, hash"),
+        (["run", "--executor", "threads,fibers"], "unknown executor 'fibers'"),
+        (["run", "--workers", "0"], "workers must be at least 1"),
+        (["run", "--workers", "-3"], "workers must be at least 1"),
+        (["run", "--workers", "1e9"], "workers must be a whole number"),
+        (["run", "--workers", "abc"], "workers must be a whole number"),
+        (["run", "--workers", "100000"], "workers must be at most 512"),
+        (["run", "--tasks", "0"], "tasks must be at least 1"),
+        (["run", "--tasks", "99999999"], "tasks must be at most"),
+        (["run", "--size", "x"], "size must be a whole number"),
+        (["run", "--repeat", "0"], "repeat must be at least 1"),
+        (["run", "--python", "/nonexistent/python"], "is not an executable file"),
+        (["run", "--python", sys.executable + "-not-there"], "is not an executable file"),
+        (["run", "--python", "/bin/true"], "is not a Python >= 3.11"),
+        (["run", "--start-method", "teleport"], "invalid choice"),
+        (["--workers", "1,2"], "the app takes one --workers"),
+        (["--workload", "nope"], "unknown workload"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_2(args, words, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert words in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_unavailable_executor_is_refused_with_the_reason(capsys):
+    unavailable = pytest.importorskip("gilviz.executors").availability("interpreters")
+    if unavailable[0]:
+        pytest.skip("InterpreterPoolExecutor exists on this Python")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--executor", "interpreters"])
+    assert exit_info.value.code == 2
+    assert "interpreters is unavailable: needs Python 3.14+" in capsys.readouterr().err
+
+
+def test_run_json_has_the_documented_keys_and_saves_each_result(tmp_path, capsys):
+    results = tmp_path / "r.jsonl"
+    code = main(
+        [
+            "run",
+            "--workload",
+            "sleep",
+            "--size",
+            "5",
+            "--workers",
+            "1,2",
+            "--tasks",
+            "2",
+            "--results",
+            str(results),
+            "--format",
+            "json",
+        ]
+    )
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert [(r["executor"], r["workers"]) for r in printed] == [
+        ("serial", 1),
+        ("threads", 1),
+        ("threads", 2),
+        ("processes", 1),
+        ("processes", 2),
+    ]
+    keys = {
+        "workload",
+        "executor",
+        "workers",
+        "tasks",
+        "wall_s",
+        "cpu_s",
+        "speedup",
+        "efficiency",
+        "parallelism",
+        "startup_s",
+        "checksum_ok",
+        "probe_p99_ms",
+        "env",
+    }
+    assert all(keys <= set(r) for r in printed)
+    assert all({"python", "gil_enabled", "cpu_count"} <= set(r["env"]) for r in printed)
+    assert len(ResultStore(results).load().results) == 5
+
+
+def test_table_output_ends_with_a_speedup_plot(capsys):
+    assert (
+        main(
+            [
+                "run",
+                "--workload",
+                "sleep",
+                "--size",
+                "2",
+                "--executor",
+                "threads",
+                "--workers",
+                "1,2",
+                "--tasks",
+                "2",
+                "--no-save",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "near-ideal" in out and "speedup vs workers (sleep)" in out and "ideal" in out
+
+
+@pytest.mark.parametrize("fmt", ["csv", "markdown", "table", "json"])
+def test_results_shows_saved_results_in_every_format(fmt, capsys):
+    main(
+        [
+            "run",
+            "--workload",
+            "sleep",
+            "--size",
+            "1",
+            "--executor",
+            "threads",
+            "--workers",
+            "2",
+            "--tasks",
+            "2",
+            "--format",
+            "csv",
+        ]
+    )
+    capsys.readouterr()
+    assert main(["results", "--format", fmt]) == 0
+    assert "threads" in capsys.readouterr().out
+
+
+def test_a_failed_cell_exits_1_with_the_reason_and_keeps_the_rest(capsys):
+    code = main(
+        [
+            "run",
+            "--workload",
+            "sleep",
+            "--size",
+            "1",
+            "--workers",
+            "2",
+            "--tasks",
+            "3",
+            "--inject-fault",
+            "processes:1",
+            "--format",
+            "csv",
+            "--no-save",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "processes x2 failed: task 1 raised InjectedFault" in captured.err
+    assert "threads" in captured.out
+
+
+def test_list_explains_workloads_and_executors(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "cpu      pure-Python loop, holds the GIL" in out and "processes" in out
+
+
+def test_python_m_gilviz_works():
+    done = subprocess.run(
+        [sys.executable, "-m", "gilviz", "list"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and "Workloads" in done.stdout
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_interrupting_gilviz_run_leaves_no_process_behind(signum):
+    cli = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gilviz",
+            "run",
+            "--workload",
+            "sleep",
+            "--size",
+            "2000",
+            "--executor",
+            "processes",
+            "--workers",
+            "2",
+            "--tasks",
+            "4",
+            "--no-save",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    parent = psutil.Process(cli.pid)
+    runner = _first_child(parent)
+    family = [runner, *runner.children(recursive=True)]
+    cli.send_signal(signum)
+    assert cli.wait(timeout=5) in (130, 1)
+    _, alive = psutil.wait_procs(family, timeout=1)
+    assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
+    assert "Traceback" not in cli.stderr.read()
+
+
+def _first_child(parent: psutil.Process) -> psutil.Process:
+    """The runner, once the CLI has started it (bounded wait on a condition, not a sleep)."""
+    for _ in range(500):
+        children = parent.children()
+        if children:
+            return children[0]
+        psutil.wait_procs([], timeout=0.01)
+    raise AssertionError("the CLI never started a runner")

@@ -1,0 +1,73 @@
+"""Sampling stays bounded over a long session; the CPU panel reads right from 1 to 256 cores."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import pytest
+
+from gilviz.sampler import HISTORY, CpuHistory, Sampler
+from gilviz.spec import Cell, ExperimentSpec
+from gilviz.widgets.cpu import HEAT_STRIP_FROM, CpuPanel, spark
+from tests.app_fixtures import FakeClock
+
+
+def test_spark_uses_a_fixed_zero_to_hundred_scale():
+    assert spark([50.0, 50.0, 50.0], 3) == "▄▄▄"  # a steady half load is half height, not full
+    assert spark([0.0, 100.0], 4) == "   █"
+    assert spark([100.0] * 10, 3) == "███"
+
+
+def test_history_is_a_ring_buffer():
+    history = CpuHistory(2, history=5)
+    for i in range(100):
+        history.add([i, i])
+    assert list(history.cores[0]) == [95, 96, 97, 98, 99]
+
+
+def test_an_hour_of_sampling_keeps_memory_flat():
+    sampler = Sampler(per_core=lambda: [37.0] * 64, clock=FakeClock())
+    for _ in range(600):  # ten minutes to settle the buffers
+        sampler.sample()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for _ in range(3600):  # one hour at the default one-second refresh
+        sampler.sample()
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert all(len(core) == HISTORY for core in sampler.history.cores)
+    assert grown < 64 * 1024, f"memory grew by {grown} bytes over an hour"
+
+
+def test_the_experiment_watch_sees_the_runner_and_its_workers():
+    from gilviz.engine import ExperimentRun, Hello, Progress
+
+    run = ExperimentRun(ExperimentSpec("cpu", (Cell("processes", 2),), tasks=4, size=3_000_000))
+    sampler = Sampler(per_core=lambda: [0.0])
+    for event in run.events():
+        if isinstance(event, Hello):
+            sampler.attach(event.pid, event.service_tids)
+        if isinstance(event, Progress) and event.cell.executor == "processes":
+            snapshot = sampler.sample()
+            run.cancel()
+    labels = [w.label for w in snapshot.workers]
+    assert "runner main" in labels and "gil probe" in labels
+    assert sum(label.startswith("process ") for label in labels) >= 2
+    assert snapshot.experiment_cores is not None and snapshot.experiment_cores > 0.3
+
+
+@pytest.mark.parametrize("cores", [1, 2, 16, HEAT_STRIP_FROM, 64, 256])
+def test_panel_stays_within_its_width_and_a_sane_height(cores):
+    from gilviz.sampler import Snapshot, WorkerLoad
+
+    panel = CpuPanel()
+    history = CpuHistory(cores)
+    loads = [float((i * 37) % 101) for i in range(cores)]
+    history.add(loads)
+    panel.snapshot = Snapshot(loads, 1.0, [WorkerLoad(f"thread {i}", 50.0) for i in range(9)])
+    panel.history = history
+    lines = panel._lines(70)
+    assert all(line.cell_len <= 70 for line in lines)
+    assert len(lines) <= 8 + 2 + max(cores if cores < HEAT_STRIP_FROM else 0, cores // 62 + 1)
+    assert any("of" in line.plain and "cores busy" in line.plain for line in lines)
+    assert any("+3 more" in line.plain for line in lines)
