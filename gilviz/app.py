@@ -57,22 +57,16 @@ class LiveRun:
     run: ExperimentRun
     started: float = field(default_factory=time.monotonic)
     cell: str = "calibrating"
-    tasks: str = ""
+    done: int = 0
+    total: int | None = None
     probe_ms: float | None = None
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
     def status(self) -> str:
-        parts = [
-            self.cell,
-            "on",
-            self.run.spec.workload,
-            "·",
-            self.tasks,
-            f"· {self.elapsed():.1f} s",
-        ]
-        return "Running " + " ".join(p for p in parts if p)
+        tasks = f"· {self.done}/{self.total} tasks " if self.total else ""
+        return f"Running {self.cell} on {self.run.spec.workload} {tasks}· {self.elapsed():.1f} s"
 
 
 class RunnerEvent(Message):
@@ -175,6 +169,7 @@ class GilvizApp(App[None]):
         probe_ms = self.live.probe_ms if self.live else None
         self.cpu_panel.show(snapshot, self.sampler.history, probe_ms)
         if self.live is not None:
+            self.progress.set_tasks(self.live.done, self.live.total)
             self.progress.set_status(self.live.status())
 
     # --- actions ---------------------------------------------------------------------------
@@ -255,19 +250,17 @@ class GilvizApp(App[None]):
         event, live = message.event, self.live
         if live is None:
             return
-        progress = self.progress
         if isinstance(event, Hello):
             self.sampler.attach(event.pid, event.service_tids)
         elif isinstance(event, Calibrated):
             live.cell = f"calibrated: {event.size} {event.unit} a task (~{event.task_s:.2f} s);"
         elif isinstance(event, CellStarted):
-            live.cell, live.tasks = f"{event.cell.executor} x{event.cell.workers}", ""
-            progress.set_tasks(0, None)
-        elif isinstance(event, Progress):
+            live.cell = f"{event.cell.executor} x{event.cell.workers}"
+            live.done, live.total = 0, None
+            self.progress.set_tasks(0, None)
+        elif isinstance(event, Progress):  # drawn on the next refresh tick, not at 10 Hz
             live.probe_ms = event.probe_ms
-            live.tasks = f"{event.done}/{event.total} tasks"
-            progress.set_tasks(event.done, event.total)
-            progress.set_status(live.status())
+            live.done, live.total = event.done, event.total
         elif isinstance(event, CellDone):
             self._keep(event.result)
         elif isinstance(event, CellFailed):
@@ -298,14 +291,16 @@ class GilvizApp(App[None]):
     def _finish(self, live: LiveRun, finished: Finished) -> None:
         self.live = None
         self.sampler.detach()
-        progress = self.progress
+        self.sample()  # redraw now, so no stale worker rows stay until the next tick
         elapsed = live.elapsed()
         if finished.cancelled:
-            progress.set_status(f"Cancelled after {elapsed:.1f} s: runner and workers stopped.")
+            self.progress.set_status(
+                f"Cancelled after {elapsed:.1f} s: runner and workers stopped."
+            )
         elif finished.error:
-            progress.set_status(f"Failed: {finished.error}")
+            self.progress.set_status(f"Failed: {finished.error}")
             self.notify(finished.error, title="experiment failed", severity="error")
         else:
             failed = f", {len(finished.failures)} failed" if finished.failures else ""
             done = f"Done in {elapsed:.1f} s: {len(finished.results)} results{failed}."
-            progress.set_status(done + " r runs again.")
+            self.progress.set_status(done + " r runs again.")

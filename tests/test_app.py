@@ -69,6 +69,7 @@ async def test_escape_cancels_and_the_next_run_works(tmp_path):
         await pilot.press("escape")
         await finish(app, pilot)
         assert "Cancelled" in status(app)
+        assert app.cpu_panel.snapshot.experiment_cores is None, "no stale experiment rows"
         _, alive = psutil.wait_procs(family, timeout=1)
         assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
         app.query_one("#size", Input).value = "5"

@@ -1,0 +1,241 @@
+"""gilviz's benchmarks: the physics it shows, its own overhead, and the app's budgets.
+
+Run: .venv/bin/python -m benchmarks.run [--quick]
+Prints figures as medians with min-max; compare within one run, since this machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import pty
+import select
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+
+from gilviz.engine import run_experiment
+from gilviz.environment import usable_cores
+from gilviz.spec import Cell, Choice, ExperimentSpec
+from gilviz.workloads import cpu_task
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def spread(values: list[float], fmt: str = "{:.2f}") -> str:
+    return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}-{fmt.format(max(values))})"
+
+
+def physics(repeat: int) -> None:
+    cores = usable_cores()
+    print(
+        f"\n## Speedup at {cores} workers (tasks = 2 x workers, repeat {repeat}), median (min-max)"
+    )
+    print(f"{'workload':<9}{'threads':>22}{'processes':>22}")
+    for workload in ("cpu", "hash", "sleep"):
+        cells = (Cell("threads", cores), Cell("processes", cores))
+        spec = ExperimentSpec(workload, cells, tasks=2 * cores, repeat=repeat)
+        finished = run_experiment(spec)
+        baseline = finished.results[0].walls
+        row = [workload]
+        for result in finished.results[1:]:
+            speedups = [statistics.median(baseline) / w for w in result.walls]
+            row.append(spread(speedups, "{:.2f}x"))
+        print(f"{row[0]:<9}{row[1]:>22}{row[2]:>22}")
+
+
+def overhead(pairs: int) -> None:
+    """gilviz's serial wall time against a plain script timing the same loop, in pairs."""
+    size = 1_500_000
+    tasks = 4
+    plain = (
+        "import time; from gilviz.workloads import cpu_task\n"
+        f"t = time.monotonic()\nfor _ in range({tasks}): cpu_task({size})\n"
+        "print(time.monotonic() - t)"
+    )
+    ratios = []
+    for _ in range(pairs):
+        out = subprocess.run(
+            [sys.executable, "-c", plain], capture_output=True, text=True, cwd=ROOT, check=True
+        )
+        plain_s = float(out.stdout)
+        finished = run_experiment(ExperimentSpec("cpu", (), tasks=tasks, size=size))
+        ratios.append(finished.results[0].wall_s / plain_s)
+    print(f"\n## Overhead: gilviz serial wall / plain script, {pairs} pairs (target <= 1.05)")
+    print(f"ratio {spread(ratios, '{:.3f}')}")
+
+
+def lateness(seconds: float) -> None:
+    """Event-loop lateness of the app while an 8-thread cpu experiment runs."""
+    from gilviz.app import GilvizApp
+
+    async def measure(in_process: bool) -> list[float]:
+        app = GilvizApp(choice=Choice("cpu", "threads", 8, tasks=400, size=200_000), store=None)
+        late: list[float] = []
+        stop = threading.Event()
+        async with app.run_test(size=(120, 36)) as pilot:
+            if in_process:
+                burners = [
+                    threading.Thread(target=_burn, args=(stop,), daemon=True) for _ in range(8)
+                ]
+                for burner in burners:
+                    burner.start()
+            else:
+                await pilot.press("r")
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                before = time.monotonic()
+                await asyncio.sleep(0.01)
+                late.append((time.monotonic() - before - 0.01) * 1000)
+            stop.set()
+            app.action_cancel()
+            await app.workers.wait_for_complete()
+        return late
+
+    print(
+        f"\n## Event-loop lateness over {seconds:.0f} s with 8 CPU-bound threads (target p99 <= 16 ms)"
+    )
+    for label, in_process in (
+        ("gilviz (runner process)", False),
+        ("same threads in the app's process", True),
+    ):
+        late = sorted(asyncio.run(measure(in_process)))
+        p99 = late[int(0.99 * (len(late) - 1))]
+        print(
+            f"{label:<36} p50 {statistics.median(late):5.1f} ms  p99 {p99:5.1f} ms  max {late[-1]:5.1f} ms"
+        )
+
+
+def _burn(stop: threading.Event) -> None:
+    while not stop.is_set():
+        cpu_task(10_000)
+
+
+def terminal(seconds: float) -> None:
+    """Launch the real app in a 120x36 pty: first frame, idle and running CPU and bytes/s."""
+    print(
+        f"\n## The real app in a 120x36 terminal, {seconds:.0f} s windows (targets: idle <= 1% CPU and <= 8 KB/s; run <= 3% and <= 16 KB/s; first frame <= 0.6 s)"
+    )
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ.update(
+            TERM="xterm-256color", COLUMNS="120", LINES="36", GILVIZ_RESULTS=os.devnull
+        )
+        os.execv(
+            sys.executable,
+            [
+                sys.executable,
+                "-m",
+                "gilviz",
+                "--workload",
+                "cpu",
+                "--executor",
+                "threads",
+                "--workers",
+                "8",
+                "--tasks",
+                "200",
+                "--no-save",
+            ],
+        )
+    _set_size(fd, 120, 36)
+    started = time.monotonic()
+    first = _read_until(fd, b"Experiment", 10.0)
+    print(f"first frame       {first - started:.2f} s after launch")
+    app = psutil.Process(pid)
+    _drain(fd, 2.0)  # let start-up settle
+    for label, action in (("idle", None), ("during a run", lambda: os.write(fd, b"r"))):
+        if action:
+            action()
+            _drain(fd, 1.0)
+        cpu_before = sum(app.cpu_times()[:2])
+        count = _drain(fd, seconds)
+        cpu = (sum(app.cpu_times()[:2]) - cpu_before) / seconds * 100
+        print(
+            f"{label:<17} app CPU {cpu:4.1f}% of one core, terminal output {count / seconds / 1024:5.1f} KB/s"
+        )
+    os.write(fd, b"q")
+    _drain(fd, 2.0)
+    os.waitpid(pid, 0)
+
+
+def _set_size(fd: int, cols: int, rows: int) -> None:
+    import fcntl
+    import struct
+    import termios
+
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+def _read_until(fd: int, marker: bytes, timeout: float) -> float:
+    seen = b""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if select.select([fd], [], [], 0.05)[0]:
+            seen += os.read(fd, 65536)
+            if marker in seen:
+                return time.monotonic()
+    raise RuntimeError("the app drew no first frame")
+
+
+def _drain(fd: int, seconds: float) -> int:
+    count = 0
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        if select.select([fd], [], [], min(left, 0.1))[0]:
+            try:
+                count += len(os.read(fd, 65536))
+            except OSError:
+                break
+    return count
+
+
+def many_tiny_tasks() -> None:
+    """100,000 tiny tasks through the engine: events stay few, the reader keeps up."""
+    from gilviz.engine import Progress
+
+    counted = {"events": 0}
+
+    def on_event(event: object) -> None:
+        counted["events"] += isinstance(event, Progress)
+
+    started = time.monotonic()
+    finished = run_experiment(
+        ExperimentSpec("cpu", (Cell("threads", 4),), tasks=100_000, size=1), on_event=on_event
+    )
+    took = time.monotonic() - started
+    rss = psutil.Process().memory_info().rss / 2**20
+    print("\n## 100,000 tiny tasks (serial baseline + threads x4)")
+    print(
+        f"{took:.1f} s, {counted['events']} progress events reached the parent, ok={finished.ok}, parent RSS {rss:.0f} MiB"
+    )
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "physics": lambda a: physics(1 if a.quick else 3),
+    "overhead": lambda a: overhead(3 if a.quick else 7),
+    "lateness": lambda a: lateness(5 if a.quick else 15),
+    "terminal": lambda a: terminal(5 if a.quick else 15),
+    "tiny": lambda a: many_tiny_tasks(),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="shorter windows, fewer repeats")
+    parser.add_argument("sections", nargs="*", choices=[*SECTIONS, []], help="default: all")
+    args = parser.parse_args()
+    print(f"# gilviz benchmarks: Python {sys.version.split()[0]}, {usable_cores()} usable cores")
+    for name in args.sections or SECTIONS:
+        SECTIONS[name](args)
+
+
+if __name__ == "__main__":
+    main()
