@@ -231,3 +231,28 @@ def _first_child(parent: psutil.Process) -> psutil.Process:
             return children[0]
         psutil.wait_procs([], timeout=0.01)
     raise AssertionError("the CLI never started a runner")
+
+
+def test_python_runs_the_runner_under_the_given_interpreter(capsys):
+    code = main(
+        [
+            "run",
+            "--python",
+            sys.executable,
+            "--workload",
+            "sleep",
+            "--size",
+            "1",
+            "--executor",
+            "threads",
+            "--workers",
+            "2",
+            "--tasks",
+            "2",
+            "--format",
+            "json",
+            "--no-save",
+        ]
+    )
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)[0]["env"]["executable"]

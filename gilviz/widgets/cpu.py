@@ -42,8 +42,12 @@ class CpuPanel(Widget):
         self.probe_ms: float | None = None
 
     def show(self, snapshot: Snapshot, history: CpuHistory, probe_ms: float | None) -> None:
+        rows_before = self._row_count()
         self.snapshot, self.history, self.probe_ms = snapshot, history, probe_ms
-        self.refresh(layout=True)
+        self.refresh(layout=self._row_count() != rows_before)  # a layout pass only when needed
+
+    def _row_count(self) -> int:
+        return len(self._lines(self.content_region.width or 80))
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         return len(self._lines(width))
