@@ -34,7 +34,7 @@ from gilviz.engine import (
 )
 from gilviz.results import Result
 from gilviz.sampler import Sampler
-from gilviz.spec import Choice, ExperimentSpec, default_workers, sweep_cells
+from gilviz.spec import Cell, Choice, ExperimentSpec, default_workers, sweep_cells
 from gilviz.store import ResultStore
 from gilviz.widgets.controls import Controls
 from gilviz.widgets.cpu import CpuPanel
@@ -229,7 +229,7 @@ class GilvizApp(App[None]):
             self.notify("Nothing started: " + "; ".join(controls.errors.values()), severity="error")
         return choice
 
-    def _start(self, choice: Choice, cells: tuple, max_workers: int) -> None:  # type: ignore[type-arg]
+    def _start(self, choice: Choice, cells: tuple[Cell, ...], max_workers: int) -> None:
         spec = ExperimentSpec(
             workload=choice.workload,
             cells=cells,

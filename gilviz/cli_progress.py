@@ -59,7 +59,10 @@ class RunDisplay:
             self.progress.update(self.task, completed=event.done, total=event.total)
 
     def note(self, text: str) -> None:
-        print(text, file=sys.stderr) if not self.enabled else self.console.print(text)
+        if self.enabled:
+            self.console.print(text)
+        else:
+            print(text, file=sys.stderr)
 
 
 def print_table(results: list[Result]) -> None:

@@ -15,7 +15,6 @@ class SpeedupPlot(PlotextPlot):
 
     def show_results(self, results: Sequence[Result], workload: str) -> None:
         """Plot the results of `workload` (the latest per executor and worker count)."""
-        self.plt.clear_data()
         self.plt.clear_figure()
         draw_speedup(
             self.plt,
