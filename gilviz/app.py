@@ -38,7 +38,6 @@ from gilviz.spec import Cell, Choice, ExperimentSpec, default_workers, sweep_cel
 from gilviz.store import ResultStore
 from gilviz.widgets.controls import Controls
 from gilviz.widgets.cpu import CpuPanel
-from gilviz.widgets.help import HelpScreen
 from gilviz.widgets.plot import SpeedupPlot
 from gilviz.widgets.progress import RunProgress
 from gilviz.widgets.results import ResultsLog
@@ -197,6 +196,8 @@ class GilvizApp(App[None]):
         self.plot.display = not self.plot.display
 
     def action_help(self) -> None:
+        from gilviz.widgets.help import HelpScreen  # Markdown is slow to import: not at start-up
+
         self.push_screen(HelpScreen())
 
     def action_export(self) -> None:

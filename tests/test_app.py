@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 
 import psutil
 import pytest
@@ -217,6 +219,25 @@ async def test_saved_results_load_on_start_and_bad_lines_warn(tmp_path):
     async with app.run_test():
         assert app.query_one(ResultsLog).row_count == 1
         assert any("skipped" in n.message for n in app._notifications)
+
+
+async def test_results_shown_before_the_plot_is_built_are_drawn_in_it(tmp_path):
+    store = ResultStore(tmp_path / "results.jsonl")
+    store.append(make_result(executor="processes", workers=2, speedup=1.9))
+    app = make_app(tmp_path, store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        chart = app.query_one(SpeedupPlot).chart
+        assert chart is not None, "the plot is built once the first frame is out"
+        drawn = chart.plt.build()
+        assert "cpu: speedup vs workers" in drawn and "processes" in drawn
+
+
+def test_start_up_leaves_slow_imports_for_later():
+    """plotext and Markdown load after the first frame (they cost ~40 ms each at launch)."""
+    code = "import sys, gilviz.cli, gilviz.app; print({'plotext', 'markdown_it'} & set(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "set()"
 
 
 async def test_an_unwritable_results_file_is_reported_and_results_stay_in_memory(tmp_path):

@@ -27,22 +27,26 @@ class Controls(Vertical):
 
     def compose(self) -> ComposeResult:
         c = self.initial
-        yield from _row("Workload", Select(_options(WORKLOADS), value=c.workload, id="workload"))
+        yield from _row(
+            "Workload", Select(_options(WORKLOADS), value=c.workload, compact=True, id="workload")
+        )
         yield Static(id="workload-help", classes="explain")
-        yield from _row("Executor", Select(_options(EXECUTORS), value=c.executor, id="executor"))
+        yield from _row(
+            "Executor", Select(_options(EXECUTORS), value=c.executor, compact=True, id="executor")
+        )
         yield Static(id="executor-help", classes="explain")
-        yield from _row("Workers", Input(str(c.workers), id="workers"))
+        yield from _row("Workers", Input(str(c.workers), compact=True, id="workers"))
         yield Static(id="workers-help", classes="explain")
         tasks = "" if c.tasks is None else str(c.tasks)
-        yield from _row("Tasks", Input(tasks, placeholder="2 x workers", id="tasks"))
+        yield from _row("Tasks", Input(tasks, placeholder="2 x workers", compact=True, id="tasks"))
         yield Static(id="tasks-help", classes="explain")
         size = "" if c.size is None else str(c.size)
-        yield from _row("Size", Input(size, placeholder="auto: ~0.2 s a task", id="size"))
+        yield from _row(
+            "Size", Input(size, placeholder="auto: ~0.2 s a task", compact=True, id="size")
+        )
         yield Static(id="size-help", classes="explain")
 
     def on_mount(self) -> None:
-        for widget in self.query("Select, Input"):
-            widget.compact = True  # type: ignore[attr-defined]
         self.validate()
 
     def on_select_changed(self, event: Select.Changed) -> None:

@@ -3,22 +3,51 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from textual_plotext import PlotextPlot
+from textual.containers import Container
 
 from gilviz.report import draw_speedup
 from gilviz.results import Result
 
+if TYPE_CHECKING:
+    from textual_plotext import PlotextPlot
 
-class SpeedupPlot(PlotextPlot):
+
+class SpeedupPlot(Container):
+    """A frame whose plotext plot is built after the first frame: plotext takes ~40 ms to import."""
+
     BORDER_TITLE = "Speedup"
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.chart: PlotextPlot | None = None
+        self._shown: tuple[Sequence[Result], str] = ((), "")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._build)
+
+    def _build(self) -> None:
+        from textual_plotext import PlotextPlot
+
+        self.chart = PlotextPlot()
+        self.mount(self.chart)
+        self._draw()
 
     def show_results(self, results: Sequence[Result], workload: str) -> None:
         """Plot the results of `workload` (the latest per executor and worker count)."""
-        self.plt.clear_figure()
-        draw_speedup(
-            self.plt,
-            [r for r in results if r.workload == workload],
-            f"{workload}: speedup vs workers",
-        )
-        self.refresh()
+        self._shown = (results, workload)
+        self._draw()
+
+    def _draw(self) -> None:
+        if self.chart is None:
+            return
+        results, workload = self._shown
+        self.chart.plt.clear_figure()
+        if workload:
+            draw_speedup(
+                self.chart.plt,
+                [r for r in results if r.workload == workload],
+                f"{workload}: speedup vs workers",
+            )
+        self.chart.refresh()
