@@ -257,6 +257,7 @@ class GilvizApp(App[None]):
             live.cell = f"calibrated: {event.size} {event.unit} a task (~{event.task_s:.2f} s);"
         elif isinstance(event, CellStarted):
             live.cell = f"{event.cell.executor} x{event.cell.workers}"
+            self.sampler.cell_started(event.cell.executor)
             live.done, live.total = 0, None
             self.progress.set_tasks(0, None)
         elif isinstance(event, Progress):  # drawn on the next refresh tick, not at 10 Hz

@@ -55,6 +55,9 @@ class ExperimentWatch:
         self.clock = clock
         self.last_time = clock()
         self.last: dict[str, float] = {}
+        self.has_pool_processes = False
+        """True while a cell of the processes executor runs: only then look for child processes,
+        since finding them reads every process's /proc entry."""
 
     def sample(self) -> tuple[float, list[WorkerLoad]]:
         now = self.clock()
@@ -75,7 +78,8 @@ class ExperimentWatch:
             for thread in self.process.threads():
                 label = self.names.get(thread.id, f"thread {thread.id}")
                 times[label] = thread.user_time + thread.system_time
-            for child in self.process.children(recursive=True):
+            children = self.process.children(recursive=True) if self.has_pool_processes else []
+            for child in children:
                 try:
                     spent = child.cpu_times()
                 except psutil.Error:
@@ -105,6 +109,10 @@ class Sampler:
             self.watch.sample()  # the baseline the first delta is taken from
         except psutil.Error:
             self.watch = None
+
+    def cell_started(self, executor: str) -> None:
+        if self.watch is not None:
+            self.watch.has_pool_processes = executor == "processes"
 
     def detach(self) -> None:
         self.watch = None

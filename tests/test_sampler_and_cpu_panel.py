@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import tracemalloc
+from collections.abc import Iterator
 
+import psutil
 import pytest
 
+from gilviz.engine import CellStarted, Event, ExperimentRun, Hello, Progress
 from gilviz.sampler import HISTORY, CpuHistory, Sampler
 from gilviz.spec import Cell, ExperimentSpec
 from gilviz.widgets.cpu import HEAT_STRIP_FROM, CpuPanel, spark
@@ -39,14 +42,20 @@ def test_an_hour_of_sampling_keeps_memory_flat():
     assert grown < 64 * 1024, f"memory grew by {grown} bytes over an hour"
 
 
-def test_the_experiment_watch_sees_the_runner_and_its_workers():
-    from gilviz.engine import ExperimentRun, Hello, Progress
-
-    run = ExperimentRun(ExperimentSpec("cpu", (Cell("processes", 2),), tasks=4, size=3_000_000))
-    sampler = Sampler(per_core=lambda: [0.0])
+def _follow(run: ExperimentRun, sampler: Sampler) -> Iterator[Event]:
+    """Feed the runner's events to the sampler as the app does."""
     for event in run.events():
         if isinstance(event, Hello):
             sampler.attach(event.pid, event.service_tids)
+        if isinstance(event, CellStarted):
+            sampler.cell_started(event.cell.executor)
+        yield event
+
+
+def test_the_experiment_watch_sees_the_runner_and_its_workers():
+    run = ExperimentRun(ExperimentSpec("cpu", (Cell("processes", 2),), tasks=4, size=3_000_000))
+    sampler = Sampler(per_core=lambda: [0.0])
+    for event in _follow(run, sampler):
         if isinstance(event, Progress) and event.cell.executor == "processes":
             snapshot = sampler.sample()
             run.cancel()
@@ -54,6 +63,28 @@ def test_the_experiment_watch_sees_the_runner_and_its_workers():
     assert "runner main" in labels and "gil probe" in labels
     assert sum(label.startswith("process ") for label in labels) >= 2
     assert snapshot.experiment_cores is not None and snapshot.experiment_cores > 0.3
+
+
+def test_child_processes_are_looked_for_only_in_processes_cells(monkeypatch):
+    scans: list[str] = []
+    executor = {"now": ""}
+    real_children = psutil.Process.children
+
+    def counted(self: psutil.Process, recursive: bool = False) -> list[psutil.Process]:
+        scans.append(executor["now"])
+        return real_children(self, recursive)
+
+    monkeypatch.setattr(psutil.Process, "children", counted)
+    cells = (Cell("threads", 2), Cell("processes", 2))
+    run = ExperimentRun(ExperimentSpec("sleep", cells, tasks=4, size=50))
+    sampler = Sampler(per_core=lambda: [0.0])
+    for event in _follow(run, sampler):
+        if isinstance(event, CellStarted):
+            executor["now"] = event.cell.executor
+        if isinstance(event, Progress):
+            sampler.sample()
+    assert "processes" in scans
+    assert set(scans) == {"processes"}, "reading every /proc entry is for pool processes only"
 
 
 @pytest.mark.parametrize("cores", [1, 2, 16, HEAT_STRIP_FROM, 64, 256])
