@@ -294,6 +294,7 @@ class GilvizApp(App[None]):
         self.live = None
         self.sampler.detach()
         self.sample()  # redraw now, so no stale worker rows stay until the next tick
+        self.progress.set_tasks(live.done, live.total)  # where it ended, not the last tick's view
         elapsed = live.elapsed()
         if finished.cancelled:
             self.progress.set_status(

@@ -9,7 +9,7 @@ import sys
 
 import psutil
 import pytest
-from textual.widgets import Input, Select
+from textual.widgets import Input, ProgressBar, Select
 
 from gilviz.app import GilvizApp
 from gilviz.spec import Choice, default_workers
@@ -50,6 +50,7 @@ async def test_run_finishes_and_adds_rows_and_saves_them(tmp_path):
         await finish(app, pilot)
         assert app.live is None and "Done" in status(app)
         assert app.query_one(ResultsLog).row_count == 2  # the serial baseline and threads x2
+        assert app.query_one(ProgressBar).percentage == 1.0, "a finished run shows a full bar"
     assert len(ResultStore(tmp_path / "results.jsonl").load().results) == 2
 
 
