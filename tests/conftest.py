@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import psutil
 import pytest
 
 from gilviz.results import Result
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository root."""
 
 
 @pytest.fixture(autouse=True)

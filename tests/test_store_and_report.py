@@ -1,13 +1,14 @@
 import csv
 import io
 import json
-import multiprocessing
+import subprocess
+import sys
 
 import pytest
 
 from gilviz import report
 from gilviz.store import ResultStore, default_results_path
-from tests.conftest import make_result
+from tests.conftest import ROOT, make_result
 
 
 def test_default_path_follows_gilviz_results_then_xdg(monkeypatch, tmp_path):
@@ -50,24 +51,26 @@ def test_unwritable_path_raises_oserror(tmp_path):
         ResultStore(blocker / "r.jsonl").append(make_result())
 
 
-def _append_many(path: str, tag: int) -> None:
-    store = ResultStore(__import__("pathlib").Path(path))
-    big = "x" * 100_000  # larger than any atomic pipe write, so only the lock keeps lines whole
-    for _ in range(20):
-        store.append(make_result(workers=tag, records=[{"pad": big}]))
+APPEND_MANY = """
+import sys
+from pathlib import Path
+from gilviz.store import ResultStore
+from tests.conftest import make_result
+store, tag = ResultStore(Path(sys.argv[1])), int(sys.argv[2])
+big = "x" * 100_000  # larger than any atomic pipe write, so only the lock keeps lines whole
+for _ in range(20):
+    store.append(make_result(workers=tag, records=[{"pad": big}]))
+"""
 
 
 def test_two_writers_never_interleave_lines(tmp_path):
-    path = str(tmp_path / "r.jsonl")
+    path = tmp_path / "r.jsonl"
     writers = [
-        multiprocessing.get_context("spawn").Process(target=_append_many, args=(path, n))
+        subprocess.Popen([sys.executable, "-c", APPEND_MANY, str(path), str(n)], cwd=ROOT)
         for n in (1, 2)
     ]
-    for w in writers:
-        w.start()
-    for w in writers:
-        w.join(60)
-    loaded = ResultStore(tmp_path / "r.jsonl").load()
+    assert [w.wait(60) for w in writers] == [0, 0]
+    loaded = ResultStore(path).load()
     assert not loaded.warnings
     assert sorted(r.workers for r in loaded.results) == [1] * 20 + [2] * 20
 
