@@ -9,8 +9,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
 HELP = """\
-# gilviz help
-
 **The GIL.** CPython's global interpreter lock lets one thread run Python bytecode at a time.
 Threads still help when they *wait* (sleep, network, disk) or run C code that releases the lock
 (hashlib, zlib, NumPy), but pure-Python CPU work gets no faster with more threads.

@@ -1,0 +1,116 @@
+"""The real gilviz app in a pseudo-terminal, read back through a terminal emulator (pyte).
+
+What `Terminal.screen` holds is what a person would see: text and colours per cell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pty
+import select
+import signal
+import sys
+import time
+from collections.abc import Mapping
+
+import pyte
+
+from tests.conftest import ROOT
+
+
+class Terminal:
+    """`gilviz ARGS` running in a pty of `cols` x `rows`."""
+
+    def __init__(
+        self, args: list[str], env: Mapping[str, str], cols: int = 120, rows: int = 36
+    ) -> None:
+        self.screen = pyte.Screen(cols, rows)
+        self.stream = pyte.ByteStream(self.screen)
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: become the app
+            os.chdir(ROOT)
+            # An explicit environment: COLUMNS and LINES, which would pin the size, stay out
+            # even where a library of this process has set them behind os.environ's back.
+            child_env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+            os.execve(sys.executable, [sys.executable, "-m", "gilviz", *args], child_env | env)
+        self.resize(cols, rows)
+
+    def resize(self, cols: int, rows: int) -> None:
+        import fcntl
+        import struct
+        import termios
+
+        self.screen.resize(rows, cols)
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        os.kill(self.pid, signal.SIGWINCH)
+
+    def text(self) -> str:
+        return "\n".join(self.screen.display)
+
+    def read(self, seconds: float) -> None:
+        """Feed the emulator whatever the app writes within `seconds`."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if select.select([self.fd], [], [], min(left, 0.05))[0]:
+                try:
+                    self.stream.feed(os.read(self.fd, 65536))
+                except OSError:  # the app has exited
+                    return
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> None:
+        """Read until `text` is on the screen; fail with the screen shown if it never is."""
+        end = time.monotonic() + timeout
+        while text not in self.text():
+            if time.monotonic() > end:
+                raise AssertionError(f"{text!r} never appeared; the screen:\n{self.text()}")
+            self.read(0.05)
+
+    def press(self, keys: str) -> None:
+        os.write(self.fd, keys.encode())
+
+    def close(self) -> None:
+        """Quit the app if it still runs, and reap it."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        self.read(0.2)
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+XTERM_16 = {
+    "black": "000000",
+    "red": "cd0000",
+    "green": "00cd00",
+    "brown": "cdcd00",
+    "blue": "0000ee",
+    "magenta": "cd00cd",
+    "cyan": "00cdcd",
+    "white": "e5e5e5",
+    "brightblack": "7f7f7f",
+    "brightred": "ff0000",
+    "brightgreen": "00ff00",
+    "brightbrown": "ffff00",
+    "brightblue": "5c5cff",
+    "brightmagenta": "ff00ff",
+    "brightcyan": "00ffff",
+    "brightwhite": "ffffff",
+}
+"""pyte's names for the 16 colours, as xterm draws them by default."""
+
+
+def _rgb(colour: str, default: str) -> tuple[float, ...]:
+    code = XTERM_16.get(colour, default if colour == "default" else colour)
+    return tuple(int(code[i : i + 2], 16) / 255 for i in (0, 2, 4))
+
+
+def _luminance(rgb: tuple[float, ...]) -> float:
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(char: pyte.screens.Char) -> float:
+    """WCAG contrast ratio of a cell's text against its background (a dark terminal's defaults)."""
+    fg, bg = _luminance(_rgb(char.fg, "d0d0d0")), _luminance(_rgb(char.bg, "000000"))
+    light, dark = max(fg, bg), min(fg, bg)
+    return (light + 0.05) / (dark + 0.05)

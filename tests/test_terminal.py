@@ -1,0 +1,103 @@
+"""The real app in a real (pseudo-)terminal: plain and colourless terminals, resizes, kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import psutil
+import pytest
+
+from gilviz.store import ResultStore
+from tests.terminal import XTERM_16, Terminal, contrast
+
+pytestmark = pytest.mark.usefixtures("no_leftovers")
+SLOW_SLEEP = ["--workload", "sleep", "--executor", "threads", "--workers", "2", "--tasks", "4"]
+"""Four sleeping tasks: a run whose length `--size` (ms a task) sets."""
+
+TERMINALS = {
+    "256 colours": {"TERM": "xterm-256color"},
+    "NO_COLOR=1": {"TERM": "xterm-256color", "NO_COLOR": "1"},
+    "TERM=xterm": {"TERM": "xterm"},
+}
+
+
+@pytest.fixture
+def launch(tmp_path):
+    """Start the app in a pty (closed at the end of the test) with a private results file."""
+    started: list[Terminal] = []
+
+    def start(args: list[str], **env: str) -> Terminal:
+        env.setdefault("TERM", "xterm-256color")
+        terminal = Terminal(args, {"GILVIZ_RESULTS": str(tmp_path / "results.jsonl"), **env})
+        started.append(terminal)
+        return terminal
+
+    yield start
+    for terminal in started:
+        terminal.close()
+
+
+@pytest.mark.parametrize("env", TERMINALS.values(), ids=TERMINALS.keys())
+def test_every_word_is_readable_mid_run_and_in_help(launch, env):
+    terminal = launch([*SLOW_SLEEP, "--size", "2000"], **env)
+    terminal.wait_for("Experiment")
+    terminal.press("r")
+    terminal.wait_for("cores busy")
+    terminal.read(1.2)  # one more refresh tick: the progress line and worker rows are drawn
+    for words in ("Experiment", "CPU", "Results", "Speedup", "Running", "gil probe", "Quit"):
+        assert words in terminal.text(), f"{words!r} is missing:\n{terminal.text()}"
+    assert_readable(terminal, env)
+    terminal.press("?")
+    terminal.wait_for("The GIL.")
+    assert_readable(terminal, env, box_titled="gilviz help")  # the app behind it is dimmed
+
+
+def assert_readable(terminal: Terminal, env: dict[str, str], box_titled: str = "") -> None:
+    rows = terminal.screen.display
+    top, left, right, bottom = 0, 0, terminal.screen.columns, terminal.screen.lines
+    if box_titled:
+        top = next(y for y, row in enumerate(rows) if box_titled in row)
+        left = rows[top].index("╭")
+        right = rows[top].index("╮", left) + 1
+        bottom = next(y for y in range(top, len(rows)) if rows[y][left] == "╰") + 1
+    cells = [terminal.screen.buffer[y][x] for y in range(top, bottom) for x in range(left, right)]
+    faint = {(c.data, c.fg, c.bg) for c in cells if c.data.isalnum() and contrast(c) < 3.0}
+    assert not faint, f"letters with too little contrast (< 3:1): {sorted(faint)[:10]}"
+    colours = {c.fg for c in cells} | {c.bg for c in cells}
+    if "NO_COLOR" in env:
+        assert all(c == "default" or c[0:2] == c[2:4] == c[4:6] for c in colours), colours
+    if env["TERM"] == "xterm":
+        assert colours <= {"default", *XTERM_16}, "a plain xterm gets only its 16 colours"
+
+
+def test_resizing_during_a_run_is_fine(launch, tmp_path):
+    terminal = launch([*SLOW_SLEEP, "--size", "500"])
+    terminal.wait_for("Experiment")
+    terminal.press("r")
+    terminal.wait_for("cores busy")
+    for cols, rows, expect in ((80, 24, "Experiment"), (40, 12, "Make the window larger")):
+        terminal.resize(cols, rows)
+        terminal.wait_for(expect)
+    terminal.resize(120, 36)
+    terminal.wait_for("Done in")
+    assert "Make the window larger" not in terminal.text()
+    assert len(ResultStore(tmp_path / "results.jsonl").load().results) == 2
+
+
+def test_kill_9_of_the_app_keeps_finished_results_and_leaves_no_runner(launch, tmp_path):
+    results = tmp_path / "results.jsonl"
+    terminal = launch([*SLOW_SLEEP, "--size", "400"])
+    terminal.wait_for("Experiment")
+    terminal.press("r")
+    app = psutil.Process(terminal.pid)
+    while not (results.exists() and results.read_bytes().count(b"\n") >= 1):
+        terminal.read(0.05)  # the serial baseline finishes first; threads x2 is still running
+    family = app.children(recursive=True)
+    assert family, "the runner should still be running"
+    os.kill(terminal.pid, signal.SIGKILL)
+    _, alive = psutil.wait_procs(family, timeout=5)
+    assert not alive, f"outlived the app: {alive}"
+    loaded = ResultStore(results).load()
+    assert not loaded.warnings
+    assert [r.executor for r in loaded.results] == ["serial"]
