@@ -18,6 +18,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import Footer, Header, Static
 
 from gilviz import environment, report
@@ -76,6 +77,10 @@ class RunnerEvent(Message):
         self.event = event
 
 
+WORKERS = Binding.Group("Workers", compact=True)
+"""+ and - share one footer entry."""
+
+
 class GilvizApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "gilviz"
@@ -83,8 +88,8 @@ class GilvizApp(App[None]):
         Binding("r", "run", "Run"),
         Binding("s", "sweep", "Sweep"),
         Binding("escape", "cancel", "Cancel"),
-        Binding("plus,equals_sign", "workers(1)", "+Worker", key_display="+"),
-        Binding("minus", "workers(-1)", "-Worker", key_display="-"),
+        Binding("plus,equals_sign", "workers(1)", "More workers", key_display="+", group=WORKERS),
+        Binding("minus", "workers(-1)", "Fewer workers", key_display="-", group=WORKERS),
         Binding("w", "cycle('workload')", "Workload"),
         Binding("e", "cycle('executor')", "Executor"),
         Binding("p", "toggle_plot", "Plot"),
@@ -92,6 +97,9 @@ class GilvizApp(App[None]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
+
+    live: var[LiveRun | None] = var(None, bindings=True)
+    """The experiment running now; the footer offers r and s without one, escape with one."""
 
     def __init__(
         self,
@@ -109,7 +117,6 @@ class GilvizApp(App[None]):
         self.refresh_s = refresh_s
         self.export_dir = export_dir or Path.cwd()
         self.results: list[Result] = []
-        self.live: LiveRun | None = None
         env = env or environment.describe()
         self.sub_title = f"{environment.python_label(env)} · {env['usable_cores']} cores"
 
@@ -120,6 +127,7 @@ class GilvizApp(App[None]):
         self.progress = RunProgress(id="progress")
         self.results_log = ResultsLog(id="results")
         self.plot = SpeedupPlot(id="plot")
+        self.footer = Footer()
         yield Header(icon="≡")
         with Vertical(id="main"):
             with Horizontal(id="top"):
@@ -130,7 +138,7 @@ class GilvizApp(App[None]):
                 yield self.results_log
                 yield self.plot
         yield Static("Make the window larger: gilviz needs at least 60x20.", id="too-small")
-        yield Footer()
+        yield self.footer
 
     def on_mount(self) -> None:
         self._load_saved_results()
@@ -153,6 +161,8 @@ class GilvizApp(App[None]):
         if narrow != self.screen.has_class("narrow"):
             self.screen.set_class(narrow, "narrow")
             self.plot.display = not narrow  # p still shows it
+            self.footer.compact = narrow  # every key still fits in 80 columns
+            self.footer.show_command_palette = not narrow  # ctrl+p still opens it
 
     def _load_saved_results(self) -> None:
         if self.store is None:
@@ -172,6 +182,14 @@ class GilvizApp(App[None]):
             self.progress.set_status(self.live.status())
 
     # --- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer run and sweep while idle and cancel while running (False hides a key)."""
+        if action in ("run", "sweep"):
+            return self.live is None
+        if action == "cancel":
+            return self.live is not None
+        return True
 
     def action_run(self) -> None:
         if (choice := self._valid_choice()) is not None:

@@ -9,6 +9,7 @@ import sys
 
 import psutil
 import pytest
+from textual.widget import Widget
 from textual.widgets import Input, ProgressBar, Select
 
 from gilviz.app import GilvizApp
@@ -79,6 +80,31 @@ async def test_escape_cancels_and_the_next_run_works(tmp_path):
         await pilot.press("r")
         await finish(app, pilot)
         assert "Done" in status(app)
+
+
+def footer_keys(app: GilvizApp) -> dict[str, Widget]:
+    return {key.key_display: key for key in app.query("FooterKey")}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+async def test_the_footer_offers_what_can_be_done_now_and_fits(tmp_path, size):
+    app = make_app(tmp_path, LONG)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        idle = footer_keys(app)
+        assert {"r", "s", "+", "-", "w", "e", "p", "x", "?", "q"} <= idle.keys()
+        assert "esc" not in idle
+        assert all(key.region.right <= size[0] for key in idle.values()), "a key is cut off"
+        await pilot.press("r")
+        await until_running(app, pilot)
+        await pilot.pause()
+        running = footer_keys(app)
+        assert "esc" in running and "r" not in running and "s" not in running
+        await pilot.press("r")  # hidden keys do nothing
+        assert len(app.workers) == 1
+        await pilot.press("escape")
+        await finish(app, pilot)
+        assert "r" in footer_keys(app)
 
 
 async def test_quit_mid_run_leaves_no_process(tmp_path):
