@@ -233,12 +233,17 @@ def _first_child(parent: psutil.Process) -> psutil.Process:
     raise AssertionError("the CLI never started a runner")
 
 
-def test_python_runs_the_runner_under_the_given_interpreter(capsys):
+def test_python_runs_as_an_argument_list_never_through_a_shell(capsys, tmp_path, monkeypatch):
+    """A path a shell would split and execute still names just the interpreter."""
+    odd = tmp_path / "my env; touch pwned" / "py $(touch pwned2) `touch pwned3`"
+    odd.parent.mkdir()
+    odd.symlink_to(sys.executable)
+    monkeypatch.chdir(tmp_path)
     code = main(
         [
             "run",
             "--python",
-            sys.executable,
+            str(odd),
             "--workload",
             "sleep",
             "--size",
@@ -255,4 +260,5 @@ def test_python_runs_the_runner_under_the_given_interpreter(capsys):
         ]
     )
     assert code == 0
-    assert json.loads(capsys.readouterr().out)[0]["env"]["executable"]
+    assert json.loads(capsys.readouterr().out)[0]["env"]["executable"] == str(odd)
+    assert not list(tmp_path.glob("pwned*")), "part of the path was run as a command"
