@@ -15,7 +15,7 @@ class RunProgress(Horizontal):
         yield Label("Ready: r runs, s sweeps workers, ? explains.", id="status")
 
     def set_status(self, text: str) -> None:
-        self.query_one("#status", Label).update(text)
+        self.query_one("#status", Label).update(text, layout=False)  # its size is fixed in CSS
 
     def set_tasks(self, done: int, total: int | None) -> None:
         self.query_one("#bar", ProgressBar).update(total=total, progress=done)
