@@ -58,15 +58,15 @@ class LiveRun:
     started: float = field(default_factory=time.monotonic)
     cell: str = "calibrating"
     done: int = 0
-    total: int | None = None
+    total: int = 0
     probe_ms: float | None = None
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
     def status(self) -> str:
-        tasks = f"· {self.done}/{self.total} tasks " if self.total else ""
-        return f"Running {self.cell} on {self.run.spec.workload} {tasks}· {self.elapsed():.1f} s"
+        tasks = f"{self.done}/{self.total} tasks"
+        return f"Running {self.cell} on {self.run.spec.workload} · {tasks} · {self.elapsed():.1f} s"
 
 
 class RunnerEvent(Message):
@@ -255,8 +255,9 @@ class GilvizApp(App[None]):
             tasks=choice.tasks or 2 * max_workers,
             size=choice.size,
         )
-        self.live = LiveRun(ExperimentRun(spec))
-        self.progress.set_tasks(0, None)
+        # The bar is determinate from the start: an indeterminate one animates at 60 Hz.
+        self.live = LiveRun(ExperimentRun(spec), total=spec.tasks)
+        self.progress.set_tasks(0, spec.tasks)
         self.progress.set_status("Starting the runner process…")
         self._read_events(self.live.run)
 
@@ -276,8 +277,8 @@ class GilvizApp(App[None]):
         elif isinstance(event, CellStarted):
             live.cell = f"{event.cell.executor} x{event.cell.workers}"
             self.sampler.cell_started(event.cell.executor)
-            live.done, live.total = 0, None
-            self.progress.set_tasks(0, None)
+            live.done = 0
+            self.progress.set_tasks(0, live.total)
         elif isinstance(event, Progress):  # drawn on the next refresh tick, not at 10 Hz
             live.probe_ms = event.probe_ms
             live.done, live.total = event.done, event.total

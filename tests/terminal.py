@@ -59,12 +59,21 @@ class Terminal:
                     return
 
     def wait_for(self, text: str, timeout: float = 20.0) -> None:
-        """Read until `text` is on the screen; fail with the screen shown if it never is."""
+        """Read until `text` is on the screen and the frame around it is complete."""
         end = time.monotonic() + timeout
         while text not in self.text():
             if time.monotonic() > end:
                 raise AssertionError(f"{text!r} never appeared; the screen:\n{self.text()}")
             self.read(0.05)
+        self.settle()
+
+    def settle(self, quiet: float = 0.2) -> None:
+        """Read until the app has written nothing for `quiet` seconds (a frame is whole)."""
+        while select.select([self.fd], [], [], quiet)[0]:
+            try:
+                self.stream.feed(os.read(self.fd, 65536))
+            except OSError:  # the app has exited
+                return
 
     def press(self, keys: str) -> None:
         os.write(self.fd, keys.encode())

@@ -48,6 +48,7 @@ async def test_run_finishes_and_adds_rows_and_saves_them(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test() as pilot:
         await pilot.press("r")
+        assert app.query_one(ProgressBar).total == 2, "never indeterminate: it animates at 60 Hz"
         await finish(app, pilot)
         assert app.live is None and "Done" in status(app)
         assert app.query_one(ResultsLog).row_count == 2  # the serial baseline and threads x2

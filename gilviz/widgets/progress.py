@@ -17,5 +17,5 @@ class RunProgress(Horizontal):
     def set_status(self, text: str) -> None:
         self.query_one("#status", Label).update(text, layout=False)  # its size is fixed in CSS
 
-    def set_tasks(self, done: int, total: int | None) -> None:
+    def set_tasks(self, done: int, total: int) -> None:
         self.query_one("#bar", ProgressBar).update(total=total, progress=done)
