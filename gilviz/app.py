@@ -85,17 +85,18 @@ class GilvizApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "gilviz"
     BINDINGS = [
+        # In footer order: at the 60-column minimum the last ones are cut off (help lists all).
         Binding("r", "run", "Run"),
         Binding("s", "sweep", "Sweep"),
         Binding("escape", "cancel", "Cancel"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
         Binding("plus,equals_sign", "workers(1)", "More workers", key_display="+", group=WORKERS),
         Binding("minus", "workers(-1)", "Fewer workers", key_display="-", group=WORKERS),
         Binding("w", "cycle('workload')", "Workload"),
         Binding("e", "cycle('executor')", "Executor"),
         Binding("p", "toggle_plot", "Plot"),
         Binding("x", "export", "Export"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
     ]
 
     live: var[LiveRun | None] = var(None, bindings=True)
