@@ -37,6 +37,13 @@ class ResultsLog(DataTable[str | Text]):
         self.zebra_stripes = True
         self.add_columns(*COLUMNS)
 
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The chosen row's verdict goes in the bottom border, in full: its column is far right."""
+        verdict_cell = self.get_row_at(event.cursor_row)[-1]
+        self.border_subtitle = (
+            verdict_cell.plain if isinstance(verdict_cell, Text) else verdict_cell
+        )
+
     def add_result(self, result: Result) -> None:
         ok = Text("yes", "green") if result.checksum_ok else Text("NO", "bold red")
         self._append(
