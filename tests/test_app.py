@@ -53,6 +53,9 @@ async def test_run_finishes_and_adds_rows_and_saves_them(tmp_path):
         assert app.live is None and "Done" in status(app)
         assert app.query_one(ResultsLog).row_count == 2  # the serial baseline and threads x2
         assert app.query_one(ProgressBar).percentage == 1.0, "a finished run shows a full bar"
+        assert str(app.results_log.border_subtitle).startswith("threads "), "the latest verdict"
+        await pilot.press("up")
+        assert str(app.results_log.border_subtitle).startswith("serial baseline")
     assert len(ResultStore(tmp_path / "results.jsonl").load().results) == 2
 
 

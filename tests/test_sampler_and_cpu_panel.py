@@ -102,3 +102,15 @@ def test_panel_stays_within_its_width_and_a_sane_height(cores):
     assert len(lines) <= 8 + 2 + max(cores if cores < HEAT_STRIP_FROM else 0, cores // 62 + 1)
     assert any("of" in line.plain and "cores busy" in line.plain for line in lines)
     assert any("+3 more" in line.plain for line in lines)
+
+
+@pytest.mark.parametrize("experiment_cores", [None, 1.0])
+def test_the_load_line_drops_its_aside_rather_than_wrap(experiment_cores):
+    from gilviz.sampler import Snapshot
+
+    panel = CpuPanel()
+    panel.snapshot = Snapshot([50.0, 50.0], experiment_cores)
+    wide, narrow, tiny = (panel._summary([50.0, 50.0], width).plain for width in (70, 34, 12))
+    assert "(machine 1.0)" in wide or "no experiment running" in wide
+    assert wide.startswith(narrow) and "1.0 of 2 cores busy" in narrow and len(narrow) <= 34
+    assert tiny.startswith("1.0/2 cores"), "the figure itself survives the smallest window"

@@ -62,7 +62,7 @@ class CpuPanel(Widget):
             if len(per_core) >= HEAT_STRIP_FROM
             else [self._core_line(i, width) for i in range(len(per_core))]
         )
-        lines.append(self._summary(per_core))
+        lines.append(self._summary(per_core, width))
         if self.probe_ms is not None:
             lines.append(Text(f"GIL probe: {self.probe_ms:.1f} ms late"))
         lines.extend(self._workers())
@@ -85,18 +85,20 @@ class CpuPanel(Widget):
             lines.append(row)
         return lines
 
-    def _summary(self, per_core: list[float]) -> Text:
+    def _summary(self, per_core: list[float], width: int) -> Text:
+        """The load in cores, in the longest wording that fits the width."""
         cores = len(per_core)
         machine = sum(per_core) / 100
-        if self.snapshot.experiment_cores is None:
-            return Text(f"machine: {machine:.1f} of {cores} cores busy; no experiment running")
         busy = self.snapshot.experiment_cores
-        line = Text.assemble(
-            "experiment: ",
-            (f"{busy:.1f} of {cores} cores busy", "bold"),
-            f" (machine {machine:.1f})",
-        )
-        return line
+        if busy is None:
+            load, label, aside, style = machine, "machine: ", "; no experiment running", ""
+        else:
+            load, label, aside, style = busy, "experiment: ", f" (machine {machine:.1f})", "bold"
+        words = f"{load:.1f} of {cores} cores busy"
+        for tail in (aside, ""):
+            if len(label) + len(words) + len(tail) <= width:
+                return Text.assemble(label, (words, style), tail)
+        return Text(f"{load:.1f}/{cores} cores busy", style)
 
     def _workers(self) -> list[Text]:
         workers = self.snapshot.workers
