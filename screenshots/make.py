@@ -32,7 +32,7 @@ def mid_cell(app: GilvizApp, executor: str) -> bool:
 
 
 async def mid_run(executor: str, name: str, store: ResultStore) -> None:
-    app = GilvizApp(Choice("cpu", executor, 4, tasks=16), store=store)
+    app = GilvizApp(Choice("cpu", executor, 4, tasks=32), store=store)  # long: mid-cell
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
         await until(pilot, lambda: mid_cell(app, executor))
@@ -51,6 +51,7 @@ async def results_and_help(store: ResultStore) -> None:
             await until(
                 pilot, lambda: app.live is None and "Done" in str(app.query_one("#status").render())
             )
+        await pilot.pause()  # the footer rebuilds when the run ends: r and s come back
         app.save_screenshot(str(HERE / "results-plot.svg"))
         await pilot.press("question_mark")
         await pilot.pause()
