@@ -13,6 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Input, ProgressBar, Select
 
 from gilviz.app import GilvizApp
+from gilviz.environment import usable_cores
 from gilviz.spec import Choice, default_workers
 from gilviz.store import ResultStore
 from gilviz.widgets.help import HelpScreen
@@ -64,7 +65,7 @@ async def test_sweep_runs_one_to_twice_the_cores(tmp_path):
     async with app.run_test() as pilot:
         await pilot.press("s")
         await finish(app, pilot)
-        expected = 1 + len(default_workers(2 * (os.cpu_count() or 1)))
+        expected = 1 + len(default_workers(2 * usable_cores()))  # affinity, not cpu_count
         assert app.query_one(ResultsLog).row_count == expected
 
 
