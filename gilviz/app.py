@@ -58,8 +58,13 @@ class LiveRun:
     started: float = field(default_factory=time.monotonic)
     cell: str = "calibrating"
     done: int = 0
-    total: int = 0
+    """Tasks done in the current cell."""
     probe_ms: float | None = None
+
+    @property
+    def total(self) -> int:
+        """Tasks in each cell."""
+        return self.run.spec.tasks
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -257,7 +262,7 @@ class GilvizApp(App[None]):
             size=choice.size,
         )
         # The bar is determinate from the start: an indeterminate one animates at 60 Hz.
-        self.live = LiveRun(ExperimentRun(spec), total=spec.tasks)
+        self.live = LiveRun(ExperimentRun(spec))
         self.progress.set_tasks(0, spec.tasks)
         self.progress.set_status("Starting the runner process…")
         self._read_events(self.live.run)
@@ -282,7 +287,7 @@ class GilvizApp(App[None]):
             self.progress.set_tasks(0, live.total)
         elif isinstance(event, Progress):  # drawn on the next refresh tick, not at 10 Hz
             live.probe_ms = event.probe_ms
-            live.done, live.total = event.done, event.total
+            live.done = event.done
         elif isinstance(event, CellDone):
             self._keep(event.result)
         elif isinstance(event, CellFailed):
