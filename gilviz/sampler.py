@@ -64,8 +64,9 @@ class ExperimentWatch:
         elapsed = max(now - self.last_time, 1e-6)
         self.last_time = now
         current = self._cpu_times()
+        # A thread or process not seen last time started since then: all its CPU time is new.
         loads = [
-            WorkerLoad(label, max(0.0, (seconds - self.last.get(label, seconds)) / elapsed * 100))
+            WorkerLoad(label, max(0.0, (seconds - self.last.get(label, 0.0)) / elapsed * 100))
             for label, seconds in current.items()
         ]
         self.last = current

@@ -114,3 +114,28 @@ def test_the_load_line_drops_its_aside_rather_than_wrap(experiment_cores):
     assert "(machine 1.0)" in wide or "no experiment running" in wide
     assert wide.startswith(narrow) and "1.0 of 2 cores busy" in narrow and len(narrow) <= 34
     assert tiny.startswith("1.0/2 cores"), "the figure itself survives the smallest window"
+
+
+def test_a_thread_started_between_samples_shows_its_cpu_at_once():
+    """No 0% first reading for a new pool's workers: all their CPU time is since the last look."""
+    import os
+    import threading
+
+    from gilviz.workloads import cpu_task
+
+    sampler = Sampler(per_core=lambda: [0.0], clock=FakeClock())
+    sampler.attach(os.getpid(), [])
+    burnt, leave = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        cpu_task(1_000_000)  # ~0.1 s here: several 10 ms ticks of thread CPU time
+        burnt.set()
+        leave.wait()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    burnt.wait()
+    loads = {w.label: w.percent for w in sampler.sample().workers}
+    leave.set()
+    thread.join()
+    assert loads[f"thread {thread.native_id}"] > 0
