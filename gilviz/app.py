@@ -285,6 +285,7 @@ class GilvizApp(App[None]):
             self.sampler.cell_started(event.cell.executor)
             live.done = 0
             self.progress.set_tasks(0, live.total)
+            self.progress.set_status(live.status())  # a new cell shows now, not on the next tick
         elif isinstance(event, Progress):  # drawn on the next refresh tick, not at 10 Hz
             live.probe_ms = event.probe_ms
             live.done = event.done

@@ -12,9 +12,10 @@ import pytest
 from textual.widget import Widget
 from textual.widgets import Input, ProgressBar, Select
 
-from gilviz.app import GilvizApp
+from gilviz.app import GilvizApp, LiveRun, RunnerEvent
+from gilviz.engine import CellStarted, ExperimentRun
 from gilviz.environment import usable_cores
-from gilviz.spec import Choice, default_workers
+from gilviz.spec import Cell, Choice, ExperimentSpec, default_workers
 from gilviz.store import ResultStore
 from gilviz.widgets.help import HelpScreen
 from gilviz.widgets.plot import SpeedupPlot
@@ -58,6 +59,17 @@ async def test_run_finishes_and_adds_rows_and_saves_them(tmp_path):
         await pilot.press("up")
         assert str(app.results_log.border_subtitle).startswith("serial baseline")
     assert len(ResultStore(tmp_path / "results.jsonl").load().results) == 2
+
+
+async def test_a_new_cell_shows_in_the_progress_line_at_once(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        spec = ExperimentSpec("cpu", (Cell("threads", 4),), tasks=8)
+        app.live = LiveRun(ExperimentRun(spec))  # never started: events are fed by hand
+        app.post_message(RunnerEvent(CellStarted(Cell("threads", 4), repeat=0)))
+        await pilot.pause()
+        assert "Running threads x4 on cpu · 0/8 tasks" in status(app), "not on the next tick"
+        app.live = None
 
 
 async def test_sweep_runs_one_to_twice_the_cores(tmp_path):
