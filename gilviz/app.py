@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import var
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Select, Static
 
 from gilviz import environment, report
 from gilviz.engine import (
@@ -241,6 +241,10 @@ class GilvizApp(App[None]):
     def on_controls_submitted(self) -> None:
         self.action_run()
 
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "workload":  # the plot follows the chosen workload
+            self.plot.show_results(self.results, str(event.value))
+
     # --- running ---------------------------------------------------------------------------
 
     def _valid_choice(self) -> Choice | None:
@@ -314,7 +318,7 @@ class GilvizApp(App[None]):
     def _show_result(self, result: Result) -> None:
         self.results.append(result)
         self.results_log.add_result(result)
-        self.plot.show_results(self.results, result.workload)
+        self.plot.show_results(self.results, self.controls.workload)
 
     def _finish(self, live: LiveRun, finished: Finished) -> None:
         self.live = None

@@ -272,13 +272,28 @@ async def test_saved_results_load_on_start_and_bad_lines_warn(tmp_path):
 async def test_results_shown_before_the_plot_is_built_are_drawn_in_it(tmp_path):
     store = ResultStore(tmp_path / "results.jsonl")
     store.append(make_result(executor="processes", workers=2, speedup=1.9))
-    app = make_app(tmp_path, store=store)
+    app = make_app(tmp_path, Choice("cpu", "threads", 2), store=store)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         chart = app.query_one(SpeedupPlot).chart
         assert chart is not None, "the plot is built once the first frame is out"
         drawn = chart.plt.build()
         assert "cpu: speedup vs workers" in drawn and "processes" in drawn
+
+
+async def test_the_plot_follows_the_chosen_workload(tmp_path):
+    store = ResultStore(tmp_path / "results.jsonl")
+    store.append(make_result(workload="hash", executor="threads", speedup=1.9))
+    store.append(make_result(workload="cpu", executor="processes", speedup=1.8))
+    app = make_app(tmp_path, Choice("cpu", "threads", 2), store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        chart = app.query_one(SpeedupPlot).chart
+        assert chart is not None
+        assert "cpu: speedup" in chart.plt.build() and "processes" in chart.plt.build()
+        await pilot.press("w")  # cpu -> the next workload
+        drawn = chart.plt.build()
+        assert f"{app.controls.workload}: speedup" in drawn and "processes" not in drawn
 
 
 def test_start_up_leaves_slow_imports_for_later():

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from gilviz.sampler import Snapshot, WorkerLoad
+from gilviz.spec import Choice
 from gilviz.store import ResultStore
 from tests.app_fixtures import CORE_LOADS, make_app
 from tests.conftest import make_result
@@ -36,7 +37,7 @@ def app(tmp_path, monkeypatch):
                 wall_s=0.8 / speedup,
             )
         )
-    app = make_app(tmp_path, store=store)
+    app = make_app(tmp_path, Choice("cpu", "threads", 2, tasks=2, size=5), store=store)
     for _ in range(40):  # forty seconds of frozen CPU history
         app.sampler.sample()
     yield app

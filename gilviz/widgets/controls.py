@@ -58,13 +58,17 @@ class Controls(Vertical):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.post_message(self.Submitted())
 
+    @property
+    def workload(self) -> str:
+        return str(self.query_one("#workload", Select).value)
+
     def choice(self) -> Choice | None:
         """The current choice, or None when a field is invalid (its message says why)."""
         return self.validate()
 
     def validate(self) -> Choice | None:
         self.errors = {}
-        workload = str(self.query_one("#workload", Select).value)
+        workload = self.workload
         executor = str(self.query_one("#executor", Select).value)
         self._explain("workload", WORKLOADS[workload].summary)
         available, reason = availability(executor)
