@@ -14,6 +14,19 @@ from gilviz.cli import main
 from gilviz.store import ResultStore
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
+QUICK_RUN = [
+    "--workload",
+    "sleep",
+    "--size",
+    "1",
+    "--executor",
+    "threads",
+    "--workers",
+    "2",
+    "--tasks",
+    "2",
+]
+"""Options for a run that takes well under a second."""
 
 
 @pytest.mark.parametrize(
@@ -130,23 +143,7 @@ def test_table_output_ends_with_a_speedup_plot(capsys):
 
 @pytest.mark.parametrize("fmt", ["csv", "markdown", "table", "json"])
 def test_results_shows_saved_results_in_every_format(fmt, capsys):
-    main(
-        [
-            "run",
-            "--workload",
-            "sleep",
-            "--size",
-            "1",
-            "--executor",
-            "threads",
-            "--workers",
-            "2",
-            "--tasks",
-            "2",
-            "--format",
-            "csv",
-        ]
-    )
+    main(["run", *QUICK_RUN, "--format", "csv"])
     capsys.readouterr()
     assert main(["results", "--format", fmt]) == 0
     assert "threads" in capsys.readouterr().out
@@ -239,26 +236,7 @@ def test_python_runs_as_an_argument_list_never_through_a_shell(capsys, tmp_path,
     odd.parent.mkdir()
     odd.symlink_to(sys.executable)
     monkeypatch.chdir(tmp_path)
-    code = main(
-        [
-            "run",
-            "--python",
-            str(odd),
-            "--workload",
-            "sleep",
-            "--size",
-            "1",
-            "--executor",
-            "threads",
-            "--workers",
-            "2",
-            "--tasks",
-            "2",
-            "--format",
-            "json",
-            "--no-save",
-        ]
-    )
+    code = main(["run", "--python", str(odd), *QUICK_RUN, "--format", "json", "--no-save"])
     assert code == 0
     assert json.loads(capsys.readouterr().out)[0]["env"]["executable"] == str(odd)
     assert not list(tmp_path.glob("pwned*")), "part of the path was run as a command"
