@@ -27,6 +27,7 @@ class Terminal:
     ) -> None:
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
+        self.exited = False
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: become the app
             os.chdir(ROOT)
@@ -51,12 +52,8 @@ class Terminal:
     def read(self, seconds: float) -> None:
         """Feed the emulator whatever the app writes within `seconds`."""
         end = time.monotonic() + seconds
-        while (left := end - time.monotonic()) > 0:
-            if select.select([self.fd], [], [], min(left, 0.05))[0]:
-                try:
-                    self.stream.feed(os.read(self.fd, 65536))
-                except OSError:  # the app has exited
-                    return
+        while not self.exited and (left := end - time.monotonic()) > 0:
+            self._feed(min(left, 0.05))
 
     def wait_for(self, text: str, timeout: float = 20.0) -> None:
         """Read until `text` is on the screen and the frame around it is complete."""
@@ -69,11 +66,19 @@ class Terminal:
 
     def settle(self, quiet: float = 0.2) -> None:
         """Read until the app has written nothing for `quiet` seconds (a frame is whole)."""
-        while select.select([self.fd], [], [], quiet)[0]:
-            try:
-                self.stream.feed(os.read(self.fd, 65536))
-            except OSError:  # the app has exited
-                return
+        while self._feed(quiet):
+            pass
+
+    def _feed(self, wait: float) -> bool:
+        """Feed what arrives within `wait` seconds; False when nothing did."""
+        if self.exited or not select.select([self.fd], [], [], wait)[0]:
+            return False
+        try:
+            self.stream.feed(os.read(self.fd, 65536))
+        except OSError:  # the app has exited and the pty is closed
+            self.exited = True
+            return False
+        return True
 
     def press(self, keys: str) -> None:
         os.write(self.fd, keys.encode())
