@@ -5,6 +5,7 @@ Everything kept is bounded (ring buffers), so a long session uses constant memor
 
 from __future__ import annotations
 
+import os
 import time
 from collections import deque
 from collections.abc import Callable
@@ -79,7 +80,7 @@ class ExperimentWatch:
             for thread in self.process.threads():
                 label = self.names.get(thread.id, f"thread {thread.id}")
                 times[label] = thread.user_time + thread.system_time
-            children = self.process.children(recursive=True) if self.has_pool_processes else []
+            children = descendants(self.process) if self.has_pool_processes else []
             for child in children:
                 try:
                     spent = child.cpu_times()
@@ -89,6 +90,23 @@ class ExperimentWatch:
         except psutil.Error:
             pass  # the runner is gone: nothing more to sample
         return times
+
+
+def descendants(process: psutil.Process) -> list[psutil.Process]:
+    """All processes below `process`: from Linux's per-thread `children` lists (a few small reads),
+    else, where those are missing or change under us, psutil's scan of every process."""
+    try:
+        return [psutil.Process(pid) for pid in _descendant_pids(process.pid)]
+    except (OSError, psutil.Error):
+        return process.children(recursive=True)
+
+
+def _descendant_pids(pid: int) -> list[int]:
+    children: list[int] = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/children") as listing:
+            children.extend(int(child) for child in listing.read().split())
+    return children + [grandchild for child in children for grandchild in _descendant_pids(child)]
 
 
 class Sampler:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tracemalloc
 from collections.abc import Iterator
 
 import psutil
 import pytest
 
+from gilviz import sampler as sampler_module
 from gilviz.engine import CellStarted, Event, ExperimentRun, Hello, Progress
-from gilviz.sampler import HISTORY, CpuHistory, Sampler
+from gilviz.sampler import HISTORY, CpuHistory, Sampler, _descendant_pids, descendants
 from gilviz.spec import Cell, ExperimentSpec
 from gilviz.widgets.cpu import HEAT_STRIP_FROM, CpuPanel, spark
 from tests.app_fixtures import FakeClock
@@ -68,13 +72,12 @@ def test_the_experiment_watch_sees_the_runner_and_its_workers():
 def test_child_processes_are_looked_for_only_in_processes_cells(monkeypatch):
     scans: list[str] = []
     executor = {"now": ""}
-    real_children = psutil.Process.children
 
-    def counted(self: psutil.Process, recursive: bool = False) -> list[psutil.Process]:
+    def counted(process: psutil.Process) -> list[psutil.Process]:
         scans.append(executor["now"])
-        return real_children(self, recursive)
+        return descendants(process)
 
-    monkeypatch.setattr(psutil.Process, "children", counted)
+    monkeypatch.setattr(sampler_module, "descendants", counted)
     cells = (Cell("threads", 2), Cell("processes", 2))
     run = ExperimentRun(ExperimentSpec("sleep", cells, tasks=4, size=50))
     sampler = Sampler(per_core=lambda: [0.0])
@@ -84,7 +87,23 @@ def test_child_processes_are_looked_for_only_in_processes_cells(monkeypatch):
         if isinstance(event, Progress):
             sampler.sample()
     assert "processes" in scans
-    assert set(scans) == {"processes"}, "reading every /proc entry is for pool processes only"
+    assert set(scans) == {"processes"}, "looking for child processes is for pool processes only"
+
+
+def test_descendants_finds_children_and_grandchildren():
+    grandchild = "import subprocess, sys; subprocess.run([sys.executable, '-c', 'input()'])"
+    child = subprocess.Popen([sys.executable, "-c", grandchild], stdin=subprocess.PIPE)
+    try:
+        me = psutil.Process()
+        while len(me.children(recursive=True)) < 2:  # the grandchild is starting
+            psutil.wait_procs([], timeout=0.01)
+        found = {p.pid for p in descendants(me)}
+        assert found == {p.pid for p in me.children(recursive=True)}
+        assert child.pid in found and len(found) == 2
+        if os.path.exists(f"/proc/{me.pid}/task/{me.pid}/children"):  # Linux: the cheap way
+            assert set(_descendant_pids(me.pid)) == found
+    finally:
+        child.communicate(b"\n", timeout=10)  # the grandchild inherits stdin: both leave
 
 
 @pytest.mark.parametrize("cores", [1, 2, 16, HEAT_STRIP_FROM, 64, 256])
