@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import timeit
 from collections.abc import Callable
 from pathlib import Path
 
@@ -235,6 +236,18 @@ def many_tiny_tasks() -> None:
     )
 
 
+def finding_workers(calls: int) -> None:
+    """Finding a run's pool processes once a tick: Linux's children lists against a full scan."""
+    from gilviz.sampler import descendants
+
+    me = psutil.Process()
+    cheap = timeit.repeat(lambda: descendants(me), number=calls, repeat=5)
+    scan = timeit.repeat(lambda: me.children(recursive=True), number=calls, repeat=5)
+    print(f"\n## Finding pool processes, {len(psutil.pids())} processes on this machine")
+    print(f"children lists {spread([t / calls * 1000 for t in cheap], '{:.3f}')} ms a call")
+    print(f"psutil scan    {spread([t / calls * 1000 for t in scan], '{:.3f}')} ms a call")
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "physics": lambda a: physics(1 if a.quick else 3),
     "overhead": lambda a: overhead(3 if a.quick else 7),
@@ -242,6 +255,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "first-frame": lambda a: first_frame(5 if a.quick else 9),
     "terminal": lambda a: terminal(5 if a.quick else 15),
     "tiny": lambda a: many_tiny_tasks(),
+    "workers": lambda a: finding_workers(50 if a.quick else 200),
 }
 
 
