@@ -6,11 +6,14 @@ What `Terminal.screen` holds is what a person would see: text and colours per ce
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import pty
 import select
 import signal
+import struct
 import sys
+import termios
 import time
 from collections.abc import Mapping
 
@@ -38,10 +41,6 @@ class Terminal:
         self.resize(cols, rows)
 
     def resize(self, cols: int, rows: int) -> None:
-        import fcntl
-        import struct
-        import termios
-
         self.screen.resize(rows, cols)
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         os.kill(self.pid, signal.SIGWINCH)

@@ -40,14 +40,14 @@ class CpuPanel(Widget):
         self.history: CpuHistory | None = None
         self.snapshot = Snapshot([])
         self.probe_ms: float | None = None
+        self.rows = 0
+        """Lines drawn by the last `show`."""
 
     def show(self, snapshot: Snapshot, history: CpuHistory, probe_ms: float | None) -> None:
-        rows_before = self._row_count()
         self.snapshot, self.history, self.probe_ms = snapshot, history, probe_ms
-        self.refresh(layout=self._row_count() != rows_before)  # a layout pass only when needed
-
-    def _row_count(self) -> int:
-        return len(self._lines(self.content_region.width or 80))
+        rows = len(self._lines(self.content_region.width or 80))
+        self.refresh(layout=rows != self.rows)  # a layout pass only when the height changes
+        self.rows = rows
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         return len(self._lines(width))
