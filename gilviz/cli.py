@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import signal
 import sys
@@ -21,6 +22,7 @@ from gilviz.spec import (
     MAX_SIZE,
     MAX_TASKS,
     MAX_WORKERS,
+    PACES,
     Choice,
     ExperimentSpec,
     default_workers,
@@ -29,6 +31,7 @@ from gilviz.spec import (
     parse_counts,
     parse_fault,
     sweep_cells,
+    task_seconds,
 )
 from gilviz.store import ResultStore, default_results_path
 from gilviz.workloads import WORKLOADS
@@ -75,7 +78,13 @@ def _add_experiment_options(parser: argparse.ArgumentParser, *, sweep: bool) -> 
         "--workers", type=workers_arg, help="worker count(s), e.g. 1,2,4 (default: 1..cores)"
     )
     parser.add_argument("--tasks", type=tasks_arg, help="tasks per run (default: 2 x max workers)")
-    parser.add_argument("--size", type=size_arg, help="task size (default: calibrated to ~0.2 s)")
+    parser.add_argument("--size", type=size_arg, help="task size (default: calibrated to the pace)")
+    parser.add_argument(
+        "--pace",
+        choices=list(PACES),
+        default="quick" if sweep else "watch",
+        help="watch: cells of a few seconds; quick: tasks of ~0.2 s (default: %(default)s)",
+    )
     results = parser.add_mutually_exclusive_group()
     results.add_argument(
         "--results",
@@ -108,6 +117,15 @@ def build_parser() -> Parser:
         help="fault drill: in that executor's cells, that task raises",
     )
     run.add_argument("--format", choices=report.FORMATS, default="table")
+    run.add_argument(
+        "--timeline", action="store_true", help="print each cell's measured timeline as lanes"
+    )
+    run.add_argument(
+        "--trace",
+        type=Path,
+        metavar="FILE",
+        help="write the timelines as a Chrome trace (open it in Perfetto or chrome://tracing)",
+    )
 
     commands.add_parser("list", help="list workloads and executors")
     results = commands.add_parser("results", help="show saved results")
@@ -168,17 +186,22 @@ def _refuse_unavailable(executors: list[str]) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     if args.python is None:
         _refuse_unavailable(args.executor)
+    if args.trace is not None and not args.trace.parent.resolve().is_dir():
+        _refuse(f"--trace {args.trace}: no folder {args.trace.parent} to write it in")
     workers = args.workers or default_workers(usable_cores())
+    tasks = args.tasks or 2 * max(workers)
     spec = ExperimentSpec(
         workload=args.workload,
         cells=sweep_cells(args.executor, workers),
-        tasks=args.tasks or 2 * max(workers),
+        tasks=tasks,
         size=args.size,
         repeat=args.repeat,
         start_method=args.start_method,
         fault=args.inject_fault,
+        task_s=task_seconds(args.pace, tasks),
     )
     store = _store(args)
+    traced: list[CellDone] = []
     from gilviz.cli_progress import RunDisplay
 
     with RunDisplay(enabled=sys.stderr.isatty()) as display:
@@ -186,6 +209,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         def on_event(event: Event) -> None:
             nonlocal store
             display.show(event)
+            if isinstance(event, CellDone):
+                traced.append(event)
             if isinstance(event, CellDone) and store is not None:
                 try:
                     store.append(event.result)
@@ -203,8 +228,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             display.note("cancelled: the runner and its workers were stopped")
             return 130
-    _print_results(finished.results, args.format)
+    _print_results(finished.results, args.format, args.timeline)
+    if args.trace is not None:
+        _write_trace(args.trace, traced)
     return _exit_status(finished)
+
+
+def _write_trace(path: Path, done: list[CellDone]) -> None:
+    from gilviz.trace import chrome_trace
+
+    try:
+        path.write_text(json.dumps(chrome_trace([(d.result, d.trace) for d in done])))
+    except OSError as exc:
+        print(f"gilviz: warning: trace not written to {path}: {exc.strerror}", file=sys.stderr)
+        return
+    print(
+        f"gilviz: trace written to {path} (open it in Perfetto or chrome://tracing)",
+        file=sys.stderr,
+    )
 
 
 def _exit_status(finished: Finished) -> int:
@@ -213,7 +254,7 @@ def _exit_status(finished: Finished) -> int:
     return 0 if finished.ok else 1
 
 
-def _print_results(results: list[Result], fmt: str) -> None:
+def _print_results(results: list[Result], fmt: str, timelines: bool = False) -> None:
     if fmt == "json":
         print(report.to_json(results))
     elif fmt == "csv":
@@ -223,7 +264,7 @@ def _print_results(results: list[Result], fmt: str) -> None:
     else:
         from gilviz.cli_progress import print_table
 
-        print_table(results)
+        print_table(results, timelines)
 
 
 def cmd_list() -> int:
@@ -262,6 +303,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         workers=(args.workers or [min(usable_cores(), MAX_WORKERS)])[0],
         tasks=args.tasks,
         size=args.size,
+        pace=args.pace,
     )
     from gilviz.app import GilvizApp
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gilviz import report
+from gilviz import lanes, report
 from gilviz.engine import Calibrated, CellStarted, Event, Hello
 from gilviz.engine import Progress as Tick
 from gilviz.environment import python_label
@@ -65,8 +65,9 @@ class RunDisplay:
             print(text, file=sys.stderr)
 
 
-def print_table(results: list[Result]) -> None:
-    """A table of the figures, the verdicts in words below it, then the speedup plot."""
+def print_table(results: list[Result], timelines: bool = False) -> None:
+    """A table of the figures, the verdicts in words below it, then the speedup plot; with
+    `timelines`, each cell's lanes follow the table."""
     console = Console(width=None if sys.stdout.isatty() else 120)
     table = Table(title=_title(results))
     for name in ("executor", "workers", "wall s", "min-max", "speedup", "eff.", "busy", "start s"):
@@ -89,8 +90,23 @@ def print_table(results: list[Result]) -> None:
     console.print(table)
     for r in results:
         console.print(f"- {verdict(r)}", highlight=False)
+    if timelines:
+        for r in results:
+            console.print(_timeline(r, console.width), highlight=False, markup=False)
     if len({r.workers for r in results if r.executor != "serial"}) > 1:
         print(_plot(results))
+
+
+def _timeline(result: Result, width: int) -> str:
+    title = f"\n{result.executor} x{result.workers} on {result.workload}"
+    if result.timeline is None or result.overlap is None:
+        return f"{title}: no timeline recorded"
+    figures = (
+        f"overlap {result.overlap:.2f} (busy {result.parallelism:.2f}), "
+        f"{result.handoffs_per_s or 0:.0f} hand-offs/s, {result.timeline['span_s']:.2f} s"
+    )
+    views = lanes.from_stored(result.timeline, max(10, width - 12))
+    return lanes.text_block(f"{title}: {figures}", views, width)
 
 
 def _title(results: list[Result]) -> str:

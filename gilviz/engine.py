@@ -56,8 +56,23 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class TimelineUpdate:
+    """What the workers of the running cell recorded since the last update (live view).
+
+    `lanes`: (lane index, pid, flat [state, start_us, end_us, ...]) with times from the cell's
+    start and raw states (a STALL is not yet classified); `now_us`: the runner's clock then.
+    """
+
+    cell: Cell
+    now_us: int
+    lanes: list[tuple[int, int, list[int]]]
+
+
+@dataclass(frozen=True)
 class CellDone:
     result: Result
+    trace: list[list[tuple[int, int, int]]] = field(default_factory=list)
+    """The last repeat's classified intervals per worker, in µs (for a trace file)."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +97,9 @@ class Finished:
         return not (self.cancelled or self.error or self.failures)
 
 
-Event = Hello | Calibrated | CellStarted | Progress | CellDone | CellFailed | Finished
+Event = (
+    Hello | Calibrated | CellStarted | Progress | TimelineUpdate | CellDone | CellFailed | Finished
+)
 
 
 def check_python(python: str) -> str:
@@ -243,12 +260,14 @@ class _ResultBuilder:
             return CellStarted(cell, raw["repeat"])
         if kind == "progress":
             return Progress(cell, raw["done"], raw["total"], raw["workers_seen"], raw["probe_ms"])
+        if kind == "timeline":
+            return TimelineUpdate(cell, raw["now_us"], raw["lanes"])
         if kind == "cell_failed":
             failure = CellFailed(cell, raw["reason"], raw.get("task"), raw.get("traceback", ""))
             self.failures.append(failure)
             return failure
         if kind == "cell_finished":
-            return CellDone(self._result(cell, raw))
+            return CellDone(self._result(cell, raw), raw.get("trace", []))
         raise ValueError(f"unknown event from the runner: {kind!r}")
 
     def _result(self, cell: Cell, raw: dict[str, Any]) -> Result:
@@ -272,6 +291,9 @@ class _ResultBuilder:
             run_id=self.run_id,
             per_worker=raw["per_worker"],
             records=raw["records"],
+            overlap=raw.get("overlap"),
+            handoffs_per_s=raw.get("handoffs_per_s"),
+            timeline=raw.get("timeline"),
         )
         self.results.append(result)
         return result

@@ -2,6 +2,8 @@
 
 Each executor starts its workers (timed apart from the work: `startup_s`), runs every task,
 hands each finished task's record to `on_done` in the calling thread, and returns the timings.
+With a timeline sink, every worker records its activity (`gilviz.timeline`) and hands it to the
+sink as it goes: directly from threads, through a queue read here from process workers.
 Standard library only: this module runs inside the runner process.
 """
 
@@ -12,10 +14,13 @@ import concurrent.futures as cf
 import multiprocessing
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from gilviz import timeline
 from gilviz.environment import has_interpreter_pool
 from gilviz.workloads import run_task, run_task_async
 
@@ -33,6 +38,8 @@ class Batch:
     arg: Any
     fail_index: int | None = None
     """A fault drill: this task raises instead of running."""
+    record: bool = False
+    """Record each worker's timeline."""
 
 
 @dataclass(frozen=True)
@@ -58,20 +65,27 @@ def availability(executor: str) -> tuple[bool, str]:
 
 
 def run(
-    executor: str, batch: Batch, workers: int, on_done: OnDone, start_method: str | None = None
+    executor: str,
+    batch: Batch,
+    workers: int,
+    on_done: OnDone,
+    start_method: str | None = None,
+    sink: timeline.Sink | None = None,
 ) -> Timing:
-    """Run `batch` with `executor` and `workers` workers."""
+    """Run `batch` with `executor` and `workers` workers; `sink` receives live timelines."""
     available, reason = availability(executor)
     if not available:
         raise RuntimeError(f"{executor} is unavailable: {reason}")
-    if executor == "serial":
-        return _run_serial(batch, on_done)
-    if executor == "asyncio":
-        return _run_asyncio(batch, workers, on_done)
+    sink = sink if batch.record else None
+    if executor in ("serial", "asyncio"):
+        with _recording_here(batch.record, sink):
+            if executor == "serial":
+                return _run_serial(batch, on_done)
+            return _run_asyncio(batch, workers, on_done)
     if executor == "threads":
         barrier: Any = threading.Barrier(workers)
         return _run_pool(
-            lambda: cf.ThreadPoolExecutor(workers, "gilviz-worker", _meet, (barrier,)),
+            lambda: cf.ThreadPoolExecutor(workers, "gilviz-worker", _meet, (barrier, sink)),
             batch,
             workers,
             on_done,
@@ -79,20 +93,71 @@ def run(
     if executor == "processes":
         context = multiprocessing.get_context(start_method)
         barrier = context.Barrier(workers)
-        return _run_pool(
-            lambda: cf.ProcessPoolExecutor(workers, context, _meet, (barrier,)),
-            batch,
-            workers,
-            on_done,
-        )
+        with _queue_to(sink, context) as queue:
+            return _run_pool(
+                lambda: cf.ProcessPoolExecutor(workers, context, _meet, (barrier, queue)),
+                batch,
+                workers,
+                on_done,
+            )
     if executor == "interpreters":
         return _run_pool(lambda: cf.InterpreterPoolExecutor(workers), batch, workers, on_done)  # type: ignore[attr-defined]
     raise ValueError(f"unknown executor {executor!r}")
 
 
-def _meet(barrier: Any) -> None:
-    """Pool initializer: every worker waits here until all have started."""
+def _meet(barrier: Any, sink: timeline.Sink | Any | None = None) -> None:
+    """Pool initializer: record the timeline (a queue stands for a sink in another process),
+    then wait until every worker has started."""
+    if sink is not None:
+        timeline.attach(sink if callable(sink) else partial(_put, sink))
     barrier.wait(STARTUP_TIMEOUT_S)
+
+
+def _put(queue: Any, key: tuple[int, int], data: list[int]) -> None:
+    queue.put((key, data))
+
+
+@contextmanager
+def _recording_here(record: bool, sink: timeline.Sink | None) -> Iterator[None]:
+    """Record this (the runner's) thread while serial or asyncio tasks run in it."""
+    if not record:
+        yield
+        return
+    timeline.attach(sink)
+    try:
+        yield
+    finally:
+        key, rest = timeline.detach()
+        if rest and sink is not None:
+            sink(key, rest)
+
+
+@contextmanager
+def _queue_to(sink: timeline.Sink | None, context: Any) -> Iterator[Any]:
+    """A queue that process workers put timelines on, read into `sink` by a thread here."""
+    if sink is None:
+        yield None
+        return
+    queue = context.SimpleQueue()
+    done = threading.Event()
+
+    def forward() -> None:
+        while True:
+            if not queue.empty():
+                sink(*queue.get())
+            elif done.is_set():
+                return  # the pool is closed, so every worker's puts were read
+            else:
+                done.wait(0.02)
+
+    reader = threading.Thread(target=forward, name="gilviz-timeline", daemon=True)
+    reader.start()
+    try:
+        yield queue
+    finally:
+        # No sentinel: a worker killed mid-put may hold the queue's lock for good.
+        done.set()
+        reader.join(timeout=1.0)
 
 
 def _noop() -> None:
@@ -124,7 +189,13 @@ def _run_pool(
         work_start = time.monotonic()
         futures = {
             pool.submit(
-                run_task, batch.workload, batch.size, i, batch.arg, i == batch.fail_index
+                run_task,
+                batch.workload,
+                batch.size,
+                i,
+                batch.arg,
+                i == batch.fail_index,
+                batch.record,
             ): i
             for i in range(batch.tasks)
         }

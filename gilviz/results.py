@@ -53,6 +53,12 @@ class Result:
     walls: list[float] = field(default_factory=list)
     per_worker: list[dict[str, Any]] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
+    overlap: float | None = None
+    """Workers running at once, time-averaged, from the measured timeline."""
+    handoffs_per_s: float | None = None
+    """How often a stalled worker got to run again (GIL hand-offs, for threads)."""
+    timeline: dict[str, Any] | None = None
+    """The compact recorded timeline (`gilviz.timeline.CellTimeline.stored`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "verdict": verdict(self)}
@@ -140,11 +146,30 @@ def _why_parallel(result: Result) -> str:
     return "the C code released the GIL"
 
 
+def gil_wait_share(result: Result) -> float | None:
+    """The workers' mean share of the cell spent waiting for the GIL (None: no timeline)."""
+    workers = (result.timeline or {}).get("workers")
+    if not workers:
+        return None
+    return sum(w["shares"].get("gil", 0.0) for w in workers) / len(workers)
+
+
+def took_turns(result: Result) -> str | None:
+    """The timeline's evidence that threads took turns on the GIL, in words, if it shows that."""
+    waited = gil_wait_share(result)
+    if result.overlap is None or waited is None or result.overlap > 1.15 or waited < 0.1:
+        return None
+    return (
+        f"{result.workers} threads took turns on the GIL: {result.overlap:.1f} ran at a time, "
+        f"{result.handoffs_per_s or 0:.0f} hand-offs a second"
+    )
+
+
 def _why_serial(result: Result) -> str:
     if result.executor == "asyncio":
         return "one event loop runs one task's CPU work at a time"
     if result.executor == "threads" and result.parallelism < 1.3:
-        return "the GIL let one thread run at a time"
+        return took_turns(result) or "the GIL let one thread run at a time"
     if result.executor in ("processes", "interpreters"):
         return "start-up and moving data cost as much as the parallel work saved"
     return "no gain over serial"

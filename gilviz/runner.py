@@ -13,6 +13,7 @@ import dataclasses
 import json
 import os
 import signal
+import statistics
 import sys
 import threading
 import time
@@ -21,7 +22,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
 
-from gilviz import environment, executors
+from gilviz import environment, executors, timeline
 from gilviz.spec import Cell, ExperimentSpec
 from gilviz.workloads import PAYLOAD_BYTES, TARGET_TASK_S, WORKLOADS, EchoServer, checksum_of
 
@@ -31,6 +32,10 @@ RECORDS_KEPT = 1000
 """Per-task records sent with a result (the last repeat's first tasks); counts cover all."""
 PROBE_INTERVAL_S = 0.005
 CALIBRATION_FLOOR_S = 0.02
+TIMELINE_INTERVAL_S = 0.2
+"""Live timeline updates go out five times a second."""
+TRACE_BUDGET = 200_000
+"""Intervals a cell's timeline keeps over all its lanes before downsampling older stretches."""
 
 
 class Emitter:
@@ -107,7 +112,9 @@ class Experiment:
             reference = checksum_of(self.workload.task(size, arg))
             reference_s = time.monotonic() - reference_start
             self.emit.send("calibrated", size=size, task_s=reference_s, unit=self.workload.unit)
-            batch = executors.Batch(self.spec.workload, size, self.spec.tasks, arg)
+            batch = executors.Batch(
+                self.spec.workload, size, self.spec.tasks, arg, record=self.spec.timeline
+            )
             for cell in self.spec.cells:
                 self._run_cell(cell, batch, reference)
 
@@ -134,9 +141,10 @@ class Experiment:
 
     def _calibrate(self, arg_for: Any) -> int:
         """A size for which one task alone takes about TARGET_TASK_S (like pyperf's loops)."""
-        if self.workload.fixed_size is not None:
-            return self.workload.fixed_size
-        target = TARGET_TASK_S / 2 if self.spec.workload == "mixed" else TARGET_TASK_S
+        target = self.spec.task_s or TARGET_TASK_S
+        if self.workload.sized_in_ms:
+            return max(1, round(target * 1000))
+        target = target / 2 if self.spec.workload == "mixed" else target
         size = 1
         while True:
             arg = 0.0 if self.spec.workload == "mixed" else arg_for(size)
@@ -152,6 +160,7 @@ class Experiment:
         startups: list[float] = []
         cpu_totals: list[float] = []
         probe_ms: list[float] = []
+        timelines: list[timeline.CellTimeline] = []
         bad = 0
         try:
             fault = self.spec.fault
@@ -159,20 +168,26 @@ class Experiment:
                 batch = dataclasses.replace(batch, fail_index=fault.workers)
             for repeat in range(self.spec.repeat):
                 self.emit.send("cell_started", cell=_cell_dict(cell), repeat=repeat)
-                tally = _Tally(reference, batch.tasks)
+                collector = timeline.Collector(max(1000, TRACE_BUDGET // cell.workers))
+                tally = _Tally(reference, batch.tasks, collector)
                 self.probe.take()
-                timing = executors.run(
-                    cell.executor,
-                    batch,
-                    cell.workers,
-                    lambda record, tally=tally: self._on_done(record, tally, cell),
-                    self.spec.start_method,
-                )
+                with _LiveTimeline(self.emit, collector, cell, batch.record):
+                    timing = executors.run(
+                        cell.executor,
+                        batch,
+                        cell.workers,
+                        lambda record, tally=tally: self._on_done(record, tally, cell),
+                        self.spec.start_method,
+                        collector.add,
+                    )
                 probe_ms.extend(self.probe.take())
                 walls.append(timing.wall_s)
                 startups.append(timing.startup_s)
                 cpu_totals.append(tally.cpu_s)
                 bad += tally.bad
+                if batch.record:
+                    shared = timeline.shares_one_gil(cell.executor, environment.gil_enabled())
+                    timelines.append(collector.finish(shared, cell.executor == "asyncio"))
                 self.emit.progress(force=True, **tally.progress(cell, self.probe.latest_ms()))
         except Exception as exc:
             self.emit.send(
@@ -196,6 +211,7 @@ class Experiment:
             probe_p99_ms=percentile(probe_ms, 0.99),
             per_worker=tally.per_worker_summary(),
             records=tally.records,
+            **_timeline_fields(timelines),
         )
 
     def _on_done(self, record: dict[str, Any], tally: _Tally, cell: Cell) -> None:
@@ -203,10 +219,65 @@ class Experiment:
         self.emit.progress(**tally.progress(cell, self.probe.latest_ms()))
 
 
+def _timeline_fields(timelines: list[timeline.CellTimeline]) -> dict[str, Any]:
+    """The figures (median over repeats) and the last repeat's lanes, for cell_finished."""
+    if not timelines:
+        return {}
+    last = timelines[-1]
+    return {
+        "overlap": statistics.median(t.overlap for t in timelines),
+        "handoffs_per_s": statistics.median(t.handoffs_per_s for t in timelines),
+        "timeline": last.stored(),
+        "trace": last.intervals,
+    }
+
+
+class _LiveTimeline:
+    """While a cell runs, sends what its workers recorded, five times a second."""
+
+    def __init__(
+        self, emit: Emitter, collector: timeline.Collector, cell: Cell, enabled: bool
+    ) -> None:
+        self.emit, self.collector, self.cell = emit, collector, cell
+        self.origin = time.perf_counter_ns()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="gilviz-live", daemon=True)
+        self.enabled = enabled
+
+    def __enter__(self) -> _LiveTimeline:
+        if self.enabled:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self.stop.set()
+            self.thread.join()
+
+    def _run(self) -> None:
+        while not self.stop.wait(TIMELINE_INTERVAL_S):
+            self._send()
+        self._send()
+
+    def _send(self) -> None:
+        origin = self.origin
+        lanes = [
+            [
+                lane.index,
+                lane.key[0],
+                [v if i % 3 == 0 else (v - origin) // 1000 for i, v in enumerate(flat)],
+            ]
+            for lane, flat in self.collector.take_new()
+        ]
+        now_us = (time.perf_counter_ns() - origin) // 1000
+        self.emit.send("timeline", cell=_cell_dict(self.cell), now_us=now_us, lanes=lanes)
+
+
 class _Tally:
     """What one run's finished tasks add up to, kept small whatever the task count."""
 
-    def __init__(self, reference: int, total: int) -> None:
+    def __init__(self, reference: int, total: int, collector: timeline.Collector) -> None:
+        self.collector = collector
         self.reference = reference
         self.total = total
         self.done = 0
@@ -218,6 +289,8 @@ class _Tally:
 
     def add(self, record: dict[str, Any]) -> None:
         value = record.pop("value")
+        if recorded := record.pop("timeline", None):
+            self.collector.add((record["pid"], record["tid"]), recorded)
         ok = checksum_of(value) == self.reference
         self.done += 1
         self.bad += not ok

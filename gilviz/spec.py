@@ -17,6 +17,12 @@ EXECUTORS: dict[str, str] = {
     "interpreters": "sub-interpreters: a GIL each (3.14+)",
 }
 START_METHODS = ("fork", "spawn", "forkserver")
+PACES: dict[str, str] = {
+    "watch": "cells of a few seconds, to watch",
+    "quick": "tasks of ~0.2 s, to measure",
+}
+WATCH_WORK_S = 5.0
+"""At the watch pace, a cell's tasks add up to about this much work done alone."""
 MAX_WORKERS = 512
 MAX_TASKS = 1_000_000
 MAX_REPEAT = 100
@@ -45,6 +51,10 @@ class ExperimentSpec:
     """For the processes executor; None means the platform's default."""
     fault: Cell | None = None
     """A fault drill: in this executor's cells, task number `workers` raises."""
+    task_s: float | None = None
+    """What calibration aims one task at, alone; None means the quick 0.2 s."""
+    timeline: bool = True
+    """Record each worker's activity (off only to measure what recording costs)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,6 +83,15 @@ class Choice:
     """None means 2 x workers."""
     size: int | None = None
     """None means calibrated."""
+    pace: str = "watch"
+
+
+def task_seconds(pace: str, tasks: int) -> float | None:
+    """What one task is calibrated to take alone: None is the quick 0.2 s; the watch pace
+    spreads WATCH_WORK_S over the tasks, so a serial or GIL-bound cell lasts about that long."""
+    if pace == "quick":
+        return None
+    return min(2.0, max(0.05, WATCH_WORK_S / tasks))
 
 
 def sweep_cells(executors: list[str], workers: list[int]) -> tuple[Cell, ...]:

@@ -3,6 +3,8 @@
 Every task takes `(size, arg)` and returns either an int checksum or bytes (whose CRC is the
 checksum, taken after the bytes have crossed back to the runner). Checksums are deterministic
 for a given size, so the runner verifies every task against one reference run.
+Tasks work in small chunks and mark each one (`gilviz.timeline`), so the runner can tell
+when each worker ran Python, ran C without the GIL, waited on I/O, or stalled.
 Standard library only: this module is imported by the runner under any Python.
 """
 
@@ -21,6 +23,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from gilviz.timeline import IO, RUN, C, attach, marker, recording, take_pending
+
 TARGET_TASK_S = 0.2
 """Calibrated task duration when a task runs alone."""
 
@@ -33,66 +37,92 @@ PAYLOAD_BYTES = 4 * 1024 * 1024
 _HASH_BLOCK = b"gilviz" * (1024 * 1024 // 6)
 _DISK_BLOCK = bytes(range(256)) * 256  # 64 KiB
 _MODULUS = 1_000_000_007
+CPU_CHUNK = 4096
+"""Loop iterations between two marks: about 0.2 ms of pure Python."""
+SLEEP_CHUNK_S = 0.05
+"""A long sleep is taken in pieces, so a live timeline sees it while it lasts."""
 
 
 def cpu_task(size: int, arg: Any = None) -> int:
     """Pure-Python arithmetic: holds the GIL for the whole task."""
+    mark = marker()
     acc = 0
-    for i in range(size):
-        acc = (acc * 31 + i) % _MODULUS
+    for chunk in range(0, size, CPU_CHUNK):
+        for i in range(chunk, min(chunk + CPU_CHUNK, size)):
+            acc = (acc * 31 + i) % _MODULUS
+        mark(RUN)
     return acc
 
 
 def hash_task(size: int, arg: Any = None) -> int:
     """sha256 over `size` MiB: hashlib releases the GIL while it hashes."""
+    mark = marker()
     digest = hashlib.sha256()
     for _ in range(size):
         digest.update(_HASH_BLOCK)
+        mark(C)
     return int(digest.hexdigest()[:15], 16)
 
 
 def sleep_task(size: int, arg: Any = None) -> int:
     """Sleep `size` milliseconds: waiting that releases the GIL."""
-    time.sleep(size / 1000)
+    _sleep(size / 1000)
     return size
+
+
+def _sleep(seconds: float) -> None:
+    mark = marker()
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        time.sleep(min(left, SLEEP_CHUNK_S))
+        mark(IO)
 
 
 def net_task(size: int, arg: tuple[str, int]) -> int:
     """`size` TCP round trips to the echo server at `arg` (host, port)."""
+    mark = marker()
     checksum = 0
     with socket.create_connection(arg, timeout=30) as conn:
         for i in range(size):
             message = i.to_bytes(8, "big")
             conn.sendall(message)
             checksum = zlib.crc32(_recv_exactly(conn, len(message)), checksum)
+            mark(IO)
     return checksum
 
 
 def disk_task(size: int, arg: Any = None) -> int:
     """Write `size` x 64 KiB to a temp file, fsync it and read it back."""
+    mark = marker()
     with tempfile.TemporaryFile(prefix="gilviz-") as f:
         for _ in range(size):
             f.write(_DISK_BLOCK)
+            mark(IO)
         f.flush()
         os.fsync(f.fileno())
+        mark(IO)
         f.seek(0)
         checksum = 0
         while chunk := f.read(len(_DISK_BLOCK)):
             checksum = zlib.crc32(chunk, checksum)
+            mark(IO)
     return checksum
 
 
 def mixed_task(size: int, arg: float) -> int:
     """The cpu task, then a sleep of `arg` seconds (about as long as the cpu part alone)."""
     checksum = cpu_task(size)
-    time.sleep(arg)
+    _sleep(arg)
     return checksum
 
 
 def payload_task(size: int, arg: bytes) -> bytes:
     """Modest CPU work on a large argument, returning a result just as large."""
     cpu_task(size)
-    return arg.translate(_ROT13_TABLE)
+    mark = marker()
+    result = arg.translate(_ROT13_TABLE)  # holds the GIL: bytes.translate does not release it
+    mark(RUN)
+    return result
 
 
 _ROT13_TABLE = bytes((b + 13) % 256 for b in range(256))
@@ -132,8 +162,8 @@ class Workload:
     unit: str
     task: Callable[[int, Any], int | bytes]
     async_task: Callable[[int, Any], Awaitable[int]] | None = None
-    fixed_size: int | None = None
-    """A size that needs no calibration (sleep is milliseconds)."""
+    sized_in_ms: bool = False
+    """Its size is the task's duration in milliseconds: no calibration needed."""
 
 
 WORKLOADS: dict[str, Workload] = {
@@ -147,7 +177,7 @@ WORKLOADS: dict[str, Workload] = {
             "ms asleep",
             sleep_task,
             sleep_task_async,
-            fixed_size=int(TARGET_TASK_S * 1000),
+            sized_in_ms=True,
         ),
         Workload(
             "net",
@@ -178,8 +208,16 @@ class InjectedFault(RuntimeError):
     """Raised by a task chosen with --inject-fault, to show how failures are reported."""
 
 
-def run_task(workload: str, size: int, index: int, arg: Any, fail: bool = False) -> dict[str, Any]:
-    """Run one task where it is called (a worker) and describe where and how it ran."""
+def run_task(
+    workload: str, size: int, index: int, arg: Any, fail: bool = False, record: bool = False
+) -> dict[str, Any]:
+    """Run one task where it is called (a worker) and describe where and how it ran.
+
+    With `record`, the worker's timeline is recorded (from here on, if nothing attached a
+    recorder to this thread before) and what it did not yet hand over rides in the record.
+    """
+    if record and not recording():
+        attach()
     if fail:
         raise InjectedFault(f"injected fault in task {index}")
     start = time.monotonic()
@@ -213,6 +251,7 @@ def _record(index: int, start: float, cpu_start: float, value: int | bytes) -> d
         "end": time.monotonic(),
         "cpu_s": time.thread_time() - cpu_start,
         "value": value,
+        "timeline": take_pending(),
     }
 
 

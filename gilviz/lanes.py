@@ -1,0 +1,134 @@
+"""Timelines drawn as lanes of glyphs: one row per worker, one column per slice of time.
+
+Shared by the app's timeline panel and `gilviz run --timeline`. Every state has its own glyph
+as well as its own colour, so lanes read the same under NO_COLOR and on a 16-colour terminal.
+Running Python is drawn as a bar whose height is the share of the column the worker ran: two
+threads taking turns on the GIL are two half-height lanes; two processes, two full ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gilviz.timeline import CORE, GIL, STALL, STATES, STORED_LANES, bin_intervals, group_lanes
+
+HEIGHTS = "▁▂▃▄▅▆▇█"
+GLYPHS = {"c": "▒", "io": "·", "gil": "─", "core": "~", "idle": " "}
+STYLES = {"run": "green", "c": "cyan", "io": "blue", "gil": "red", "core": "yellow", "idle": ""}
+LEGEND = (
+    ("▁▄█", "run", "running Python (height: share of the time)", "Python"),
+    ("▒", "c", "C code, GIL released", "C"),
+    ("·", "io", "waiting on I/O", "I/O"),
+    ("─", "gil", "waiting for the GIL", "GIL wait"),
+    ("~", "core", "waiting for a core", "core wait"),
+)
+"""(glyphs, state, long words, short words) in the order the legend shows them."""
+
+
+@dataclass(frozen=True)
+class LaneView:
+    """One lane ready to draw: a label and, per column, the share of each state (STATES)."""
+
+    label: str
+    columns: list[list[float]]
+
+
+def glyph(shares: Sequence[float]) -> tuple[str, str]:
+    """The glyph and state name that stand for one column's shares."""
+    run = shares[0]
+    if 1.0 - sum(shares) >= 0.5:
+        return GLYPHS["idle"], "idle"
+    if run >= 0.1:
+        return HEIGHTS[max(0, min(7, round(run * 8) - 1))], "run"
+    name = STATES[max(range(1, len(STATES)), key=lambda s: shares[s])]
+    return GLYPHS[name], name
+
+
+def strip(columns: Iterable[Sequence[float]]) -> list[tuple[str, str]]:
+    return [glyph(shares) for shares in columns]
+
+
+def from_stored(stored: dict[str, Any], width: int) -> list[LaneView]:
+    """Lanes of a result's stored timeline, fitted to `width` columns."""
+    views = []
+    for lane in stored.get("lanes", []):
+        bins = lane["bins"]
+        count = len(next(iter(bins.values()), ""))
+        decoded = [[int(bins[name][i]) / 9 for name in STATES] for i in range(count)]
+        views.append(LaneView(lane["label"], _refit(decoded, width)))
+    return views
+
+
+def _refit(columns: list[list[float]], width: int) -> list[list[float]]:
+    """Average (or repeat) columns so there are `width` of them."""
+    count = len(columns)
+    if not count or width <= 0:
+        return []
+    out = []
+    for j in range(width):
+        first = j * count // width
+        last = max(first + 1, (j + 1) * count // width)
+        group = columns[first:last]
+        out.append([sum(c[s] for c in group) / len(group) for s in range(len(STATES))])
+    return out
+
+
+def from_live(
+    lanes: dict[int, tuple[int, list[tuple[int, int, int]]]],
+    start_us: int,
+    end_us: int,
+    width: int,
+    shared_gil: bool,
+) -> list[LaneView]:
+    """Lanes from live raw intervals ({index: (pid, [(state, start_us, end_us)])}).
+
+    A stall is drawn as a GIL wait where another worker of the same process ran Python in the
+    same column (and the workers share a GIL), else as a wait for a core: the runner's exact
+    classification, at the resolution of a column.
+    """
+    indices = sorted(lanes)
+    binned = {i: bin_intervals(lanes[i][1], start_us, end_us, width) for i in indices}
+    for i in indices:
+        pid = lanes[i][0]
+        others = [binned[j] for j in indices if j != i and lanes[j][0] == pid]
+        for column, shares in enumerate(binned[i]):
+            stalled, shares[STALL] = shares[STALL], 0.0
+            others_ran = shared_gil and any(o[column][0] > 0 for o in others)
+            shares[GIL if others_ran else CORE] += stalled
+    return aggregate([LaneView(f"w{i + 1}", binned[i]) for i in indices])
+
+
+def aggregate(views: list[LaneView], most: int = STORED_LANES) -> list[LaneView]:
+    """At most `most` lanes: above that, each lane averages a run of neighbouring workers."""
+    if len(views) <= most:
+        return views
+    out = []
+    for first, last, label in group_lanes(len(views), most):
+        group = views[first:last]
+        columns = [
+            [sum(v.columns[c][s] for v in group) / len(group) for s in range(len(STATES))]
+            for c in range(len(group[0].columns))
+        ]
+        out.append(LaneView(label, columns))
+    return out
+
+
+def legend_items(width: int) -> list[tuple[str, str, str]]:
+    """(glyphs, state, words) for a legend fitting `width` columns: long words if they fit."""
+    for words in (2, 3):
+        items = [(item[0], item[1], item[words]) for item in LEGEND]
+        if sum(len(g) + len(w) + 3 for g, _, w in items) <= width:
+            return items
+    return items
+
+
+def text_block(title: str, views: list[LaneView], width: int) -> str:
+    """Plain lanes with a title and a legend: what `gilviz run --timeline` prints per cell."""
+    label_width = max((len(v.label) for v in views), default=2) + 1
+    lines = [title]
+    for view in views:
+        lines.append(f"  {view.label:<{label_width}}" + "".join(g for g, _ in strip(view.columns)))
+    lines.append("  " + "   ".join(f"{g} {w}" for g, _, w in legend_items(width - 2)))
+    return "\n".join(lines)

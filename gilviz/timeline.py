@@ -1,0 +1,422 @@
+"""What each worker was doing, measured from inside: activity stamps become state intervals.
+
+Workloads do their work in small chunks (about 0.2 ms) and call `mark(state)` after each one.
+A mark reads the wall clock and the thread's own CPU clock: a chunk whose wall time is longer
+than the CPU time it used was *stalled* for the difference (off the CPU: waiting for the GIL,
+or for a core). Intervals go to the runner live (a sink) and with each task's record.
+
+The runner's `Collector` keeps a cell's intervals bounded (older stretches are downsampled,
+never dropped) while adding up exact totals, then works out the figures: how many workers ran
+at once (`overlap`), how often a stalled worker resumed (`handoffs_per_s`), each worker's
+shares, and whether a stall was a wait for the GIL (another worker of the same interpreter was
+running meanwhile) or for a core. Standard library only: this module runs in the runner and in
+pool workers, under any Python >= 3.11.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+RUN, C, IO, STALL = 0, 1, 2, 3
+"""What a worker recorded: running Python, running C with the GIL released, waiting on I/O,
+stalled (it had work but was off the CPU)."""
+GIL, CORE = 3, 4
+"""A stall, once classified: waiting for the GIL, or for a core (or anything but a worker)."""
+STATES = ("run", "c", "io", "gil", "core")
+"""Names of the classified states, indexed by code; time in none of them is idle."""
+
+STALL_MIN_NS = 100_000
+"""Off-CPU time within a chunk below this is noise (interrupts, page faults), not a stall."""
+FLUSH_NS = 100_000_000
+"""A worker hands its intervals to the live sink at most ten times a second."""
+LANE_CAP = 20_000
+"""Intervals a lane keeps before its older half is downsampled."""
+STORED_BINS = 240
+"""Columns of the compact timeline kept with a result (enough for a 200-column terminal)."""
+STORED_LANES = 16
+"""Above this many workers, stored lanes each average several workers."""
+LEVELS = "0123456789"
+"""A stored share of a bin, from 0 to 9 tenths (rounded)."""
+
+Sink = Callable[[tuple[int, int], list[int]], None]
+"""Receives (worker key, flat intervals [state, start_ns, end_ns, ...])."""
+
+
+class Recorder:
+    """One worker thread's stamps, as flat intervals [state, start_ns, end_ns, ...]."""
+
+    def __init__(self, sink: Sink | None = None) -> None:
+        self.key = (os.getpid(), threading.get_native_id())
+        self.sink = sink
+        self.data: list[int] = []
+        self.last_flush = time.perf_counter_ns()
+        self.t = self.last_flush
+        self.cpu = time.thread_time_ns()
+
+    def begin(self) -> None:
+        """Work starts now: the time since the last mark was not this worker's work."""
+        self.t = time.perf_counter_ns()
+        self.cpu = time.thread_time_ns()
+
+    def mark(self, state: int) -> None:
+        """The time since the last mark (or begin) was spent in `state`."""
+        now = time.perf_counter_ns()
+        cpu = time.thread_time_ns()
+        start, used = self.t, cpu - self.cpu
+        self.t, self.cpu = now, cpu
+        off = now - start - used
+        if state != IO and off > STALL_MIN_NS:
+            # Where in the chunk it stalled is unknown; half its CPU time either side of it.
+            half = used // 2
+            self._add(state, start, start + half)
+            self._add(STALL, start + half, now - (used - half))
+            self._add(state, now - (used - half), now)
+        else:
+            self._add(state, start, now)
+        if self.sink is not None and now - self.last_flush >= FLUSH_NS:
+            self.flush()
+
+    def _add(self, state: int, start: int, end: int) -> None:
+        data = self.data
+        if data and data[-3] == state and data[-1] == start:
+            data[-1] = end
+        elif end > start:
+            data.extend((state, start, end))
+
+    def flush(self) -> None:
+        """Hand what was recorded since the last flush to the live sink."""
+        self.last_flush = time.perf_counter_ns()
+        if self.data and self.sink is not None:
+            self.sink(self.key, self.take())
+
+    def take(self) -> list[int]:
+        data, self.data = self.data, []
+        return data
+
+
+class _NoRecorder:
+    """Recording off: marks cost one call and nothing else."""
+
+    def begin(self) -> None:
+        pass
+
+    def mark(self, state: int) -> None:
+        pass
+
+
+_local = threading.local()
+_OFF = _NoRecorder()
+
+
+def attach(sink: Sink | None = None) -> None:
+    """Record this thread's marks from now on (a pool initializer or the runner calls it)."""
+    _local.recorder = Recorder(sink)
+
+
+def detach() -> tuple[tuple[int, int], list[int]]:
+    """Stop recording in this thread; returns its key and what was not yet handed over."""
+    current: Recorder | None = getattr(_local, "recorder", None)
+    _local.recorder = None
+    if current is None:
+        return (os.getpid(), threading.get_native_id()), []
+    return current.key, current.take()
+
+
+def recording() -> bool:
+    """Whether this thread records its marks."""
+    return getattr(_local, "recorder", None) is not None
+
+
+def recorder() -> Recorder | _NoRecorder:
+    """This thread's recorder, or one that records nothing."""
+    return getattr(_local, "recorder", None) or _OFF
+
+
+def marker() -> Callable[[int], None]:
+    """For a workload: work starts now; returns the mark function to call after each chunk."""
+    current = recorder()
+    current.begin()
+    return current.mark
+
+
+def take_pending() -> list[int] | None:
+    """What this thread recorded since its last flush (sent with a task's record)."""
+    current = getattr(_local, "recorder", None)
+    return current.take() if current is not None else None
+
+
+# --- the runner side ---------------------------------------------------------------------
+
+
+@dataclass
+class Lane:
+    """One worker's intervals (bounded) and its exact totals."""
+
+    index: int
+    key: tuple[int, int]
+    intervals: list[tuple[int, int, int]]
+    totals: list[int]
+    """Nanoseconds recorded in RUN, C, IO and STALL (exact, whatever was downsampled)."""
+    resumes: int = 0
+    """Stalls this worker came back from."""
+    pending: list[int] = field(default_factory=list)
+    """Flat intervals not yet sent in a live update."""
+
+
+class Collector:
+    """A cell's timeline as it arrives from its workers (from any thread)."""
+
+    def __init__(self, lane_cap: int = LANE_CAP) -> None:
+        self.lane_cap = lane_cap
+        self.lanes: dict[tuple[int, int], Lane] = {}
+        self._lock = threading.Lock()
+
+    def add(self, key: tuple[int, int], flat: Sequence[int]) -> None:
+        with self._lock:
+            lane = self.lanes.get(key)
+            if lane is None:
+                lane = self.lanes[key] = Lane(len(self.lanes), key, [], [0, 0, 0, 0])
+            if len(lane.pending) < 3 * self.lane_cap:  # nobody takes them: keep the first
+                lane.pending.extend(flat)
+            for i in range(0, len(flat), 3):
+                state, start, end = flat[i], flat[i + 1], flat[i + 2]
+                lane.intervals.append((state, start, end))
+                lane.totals[state] += end - start
+                lane.resumes += state == STALL
+            if len(lane.intervals) > self.lane_cap:
+                _downsample(lane, self.lane_cap)
+
+    def take_new(self) -> list[tuple[Lane, list[int]]]:
+        """Flat intervals not yet sent live, per lane (what a 4 Hz update carries)."""
+        with self._lock:
+            new = []
+            for lane in self.lanes.values():
+                if lane.pending:
+                    new.append((lane, lane.pending))
+                    lane.pending = []
+            return new
+
+    def finish(self, shared_gil: bool, gaps_are_io: bool = False) -> CellTimeline:
+        """The cell's figures and lanes. `shared_gil`: the workers take turns on one GIL."""
+        with self._lock:
+            lanes = sorted(self.lanes.values(), key=lambda lane: lane.index)
+        return analyse(lanes, shared_gil, gaps_are_io)
+
+
+def _downsample(lane: Lane, cap: int) -> None:
+    """Coarsen the older half of a lane onto a grid (each cell keeps its main state)."""
+    ordered = sorted(lane.intervals, key=lambda iv: iv[1])
+    half = len(ordered) // 2
+    old, recent = ordered[:half], ordered[half:]
+    start, end = old[0][1], old[-1][2]
+    cells = max(1, cap // 8)
+    width = max(1, (end - start) // cells + 1)
+    merged: list[tuple[int, int, int]] = []
+    for column, shares in enumerate(_bin(old, start, width, cells, kinds=4)):
+        if not any(shares):
+            continue
+        state = max(range(4), key=lambda s: shares[s])
+        left = start + column * width
+        if merged and merged[-1][0] == state and merged[-1][2] == left:
+            merged[-1] = (state, merged[-1][1], left + width)
+        else:
+            merged.append((state, left, left + width))
+    lane.intervals = merged + recent
+
+
+def _bin(
+    intervals: Iterable[tuple[int, int, int]], start: int, width: int, columns: int, kinds: int
+) -> list[list[float]]:
+    """Share of each column of `width` ns spent in each state (0..1)."""
+    shares = [[0.0] * kinds for _ in range(columns)]
+    for state, left, right in intervals:
+        first = max(0, (left - start) // width)
+        last = min(columns - 1, (right - 1 - start) // width)
+        for column in range(first, last + 1):
+            lo = max(left, start + column * width)
+            hi = min(right, start + (column + 1) * width)
+            if hi > lo:
+                shares[column][state] += (hi - lo) / width
+    return shares
+
+
+def bin_intervals(
+    intervals: Iterable[tuple[int, int, int]], start: int, end: int, columns: int
+) -> list[list[float]]:
+    """Classified intervals (codes of STATES) as `columns` columns of shares, start to end."""
+    width = max(1, -(-(end - start) // max(1, columns)))
+    return _bin(intervals, start, width, max(1, columns), kinds=len(STATES))
+
+
+@dataclass(frozen=True)
+class CellTimeline:
+    """A cell's timeline: figures, the classified intervals (µs from the start), and lanes."""
+
+    span_s: float
+    overlap: float
+    handoffs_per_s: float
+    workers: list[dict[str, Any]]
+    """Per worker: key, shares of each state (and idle) over the span, resumes."""
+    intervals: list[list[tuple[int, int, int]]]
+    """Per lane, classified intervals in µs from the span's start (for a trace file)."""
+
+    def stored(self) -> dict[str, Any]:
+        """The compact form kept with a result: figures and at most 16 lanes of 240 bins."""
+        end = round(self.span_s * 1e6)
+        lanes = []
+        for first, last, label in group_lanes(len(self.intervals), STORED_LANES):
+            columns = [[0.0] * len(STATES) for _ in range(STORED_BINS)]
+            for lane in self.intervals[first:last]:
+                for column, shares in zip(
+                    columns, bin_intervals(lane, 0, end, STORED_BINS), strict=True
+                ):
+                    for state, share in enumerate(shares):
+                        column[state] += share / (last - first)
+            lanes.append(
+                {
+                    "label": label,
+                    "workers": last - first,
+                    "bins": {
+                        name: "".join(LEVELS[min(9, round(c[s] * 9))] for c in columns)
+                        for s, name in enumerate(STATES)
+                    },
+                }
+            )
+        return {
+            "span_s": self.span_s,
+            "overlap": self.overlap,
+            "handoffs_per_s": self.handoffs_per_s,
+            "workers": self.workers,
+            "lanes": lanes,
+        }
+
+
+def group_lanes(count: int, most: int) -> list[tuple[int, int, str]]:
+    """`count` lanes as at most `most` runs of neighbours: (first, last + 1, label)."""
+    groups = min(count, most)
+    bounds = [(g * count // groups, (g + 1) * count // groups) for g in range(groups)]
+    return [
+        (first, last, f"w{first + 1}" if last - first == 1 else f"w{first + 1}-{last}")
+        for first, last in bounds
+    ]
+
+
+def shares_one_gil(executor: str, gil_enabled: bool) -> bool:
+    """Whether an executor's workers take turns on one GIL (threads of one interpreter)."""
+    return gil_enabled and executor in ("serial", "threads", "asyncio")
+
+
+def analyse(lanes: list[Lane], shared_gil: bool, gaps_are_io: bool = False) -> CellTimeline:
+    """Figures from the lanes. A stall is a GIL wait only for the part of it during which
+    another worker of the same process was running Python (and the workers share a GIL)."""
+    if not lanes or not any(lane.intervals for lane in lanes):
+        return CellTimeline(0.0, 0.0, 0.0, [], [])
+    ordered = [sorted(lane.intervals, key=lambda iv: iv[1]) for lane in lanes]
+    start = min(lane[0][1] for lane in ordered if lane)
+    end = max(iv[2] for lane in ordered for iv in lane)
+    span = max(1, end - start)
+    if gaps_are_io:  # an event loop waits for I/O whenever no coroutine is running
+        ordered = [_fill_gaps(lane, start, end, IO) for lane in ordered]
+    classified = []
+    for i, lane in enumerate(ordered):
+        others = [
+            _runs(other)
+            for j, other in enumerate(ordered)
+            if j != i and shared_gil and lanes[j].key[0] == lanes[i].key[0]
+        ]
+        classified.append(_classify(lane, _union(others)))
+    workers = []
+    working = 0
+    for lane, intervals in zip(lanes, classified, strict=True):
+        spent = [0] * len(STATES)
+        for state, left, right in intervals:
+            spent[state] += right - left
+        working += spent[RUN] + spent[C]
+        shares = {name: spent[s] / span for s, name in enumerate(STATES)}
+        shares["idle"] = max(0.0, 1.0 - sum(shares.values()))
+        workers.append(
+            {
+                "pid": lane.key[0],
+                "tid": lane.key[1],
+                "resumes": lane.resumes,
+                "shares": {k: round(v, 4) for k, v in shares.items()},
+            }
+        )
+    micro = [
+        [(s, (lo - start) // 1000, (hi - start) // 1000) for s, lo, hi in c] for c in classified
+    ]
+    return CellTimeline(
+        span_s=span / 1e9,
+        overlap=working / span,
+        handoffs_per_s=sum(lane.resumes for lane in lanes) / (span / 1e9),
+        workers=workers,
+        intervals=micro,
+    )
+
+
+def _fill_gaps(
+    lane: list[tuple[int, int, int]], start: int, end: int, state: int
+) -> list[tuple[int, int, int]]:
+    filled = []
+    at = start
+    for interval in lane:
+        if interval[1] > at:
+            filled.append((state, at, interval[1]))
+        filled.append(interval)
+        at = max(at, interval[2])
+    if end > at:
+        filled.append((state, at, end))
+    return filled
+
+
+def _runs(lane: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    return [(lo, hi) for state, lo, hi in lane if state == RUN]
+
+
+def _union(spans: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    """Where at least one of the given (sorted) span lists covers, as sorted disjoint spans."""
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(span for spans_of_one in spans for span in spans_of_one):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _classify(
+    lane: list[tuple[int, int, int]], others_running: list[tuple[int, int]]
+) -> list[tuple[int, int, int]]:
+    """Split each stall into GIL waits (others running) and core waits (nobody running)."""
+    out: list[tuple[int, int, int]] = []
+    j = 0
+    for state, lo, hi in lane:
+        if state != STALL:
+            out.append((state, lo, hi))
+            continue
+        while j < len(others_running) and others_running[j][1] <= lo:
+            j += 1
+        at, k = lo, j
+        while at < hi:
+            if k < len(others_running) and others_running[k][0] < hi:
+                run_lo, run_hi = others_running[k]
+                if run_lo > at:
+                    out.append((CORE, at, run_lo))
+                    at = run_lo
+                cut = min(hi, run_hi)
+                if cut > at:
+                    out.append((GIL, at, cut))
+                    at = cut
+                if run_hi <= hi:
+                    k += 1
+                else:
+                    break
+            else:
+                out.append((CORE, at, hi))
+                at = hi
+    return out
