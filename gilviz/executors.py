@@ -223,6 +223,7 @@ def _run_asyncio(batch: Batch, workers: int, on_done: OnDone) -> Timing:
     with asyncio.Runner() as runner:
         runner.get_loop()
         startup_s = time.monotonic() - start
+        timeline.recorder().begin()
         work_start = time.monotonic()
         runner.run(_gather(batch, workers, on_done))
         wall_s = time.monotonic() - work_start
@@ -236,9 +237,12 @@ async def _gather(batch: Batch, workers: int, on_done: OnDone) -> None:
         async with limit:
             try:
                 fail = index == batch.fail_index
-                return await run_task_async(batch.workload, batch.size, index, batch.arg, fail)
+                record = await run_task_async(batch.workload, batch.size, index, batch.arg, fail)
             except Exception as exc:
                 raise TaskFailed(index, exc) from exc
+            # The loop's lane: since the last mark, no coroutine ran a chunk, so it waited.
+            timeline.recorder().mark(timeline.IO)
+            return record
 
     for finished in asyncio.as_completed([one(i) for i in range(batch.tasks)]):
         on_done(await finished)

@@ -50,23 +50,29 @@ Sink = Callable[[tuple[int, int], list[int]], None]
 class Recorder:
     """One worker thread's stamps, as flat intervals [state, start_ns, end_ns, ...]."""
 
-    def __init__(self, sink: Sink | None = None) -> None:
+    def __init__(
+        self,
+        sink: Sink | None = None,
+        wall_ns: Callable[[], int] = time.perf_counter_ns,
+        cpu_ns: Callable[[], int] = time.thread_time_ns,
+    ) -> None:
         self.key = (os.getpid(), threading.get_native_id())
         self.sink = sink
+        self.wall_ns, self.cpu_ns = wall_ns, cpu_ns
         self.data: list[int] = []
-        self.last_flush = time.perf_counter_ns()
+        self.last_flush = wall_ns()
         self.t = self.last_flush
-        self.cpu = time.thread_time_ns()
+        self.cpu = cpu_ns()
 
     def begin(self) -> None:
         """Work starts now: the time since the last mark was not this worker's work."""
-        self.t = time.perf_counter_ns()
-        self.cpu = time.thread_time_ns()
+        self.t = self.wall_ns()
+        self.cpu = self.cpu_ns()
 
     def mark(self, state: int) -> None:
         """The time since the last mark (or begin) was spent in `state`."""
-        now = time.perf_counter_ns()
-        cpu = time.thread_time_ns()
+        now = self.wall_ns()
+        cpu = self.cpu_ns()
         start, used = self.t, cpu - self.cpu
         self.t, self.cpu = now, cpu
         off = now - start - used
@@ -90,7 +96,7 @@ class Recorder:
 
     def flush(self) -> None:
         """Hand what was recorded since the last flush to the live sink."""
-        self.last_flush = time.perf_counter_ns()
+        self.last_flush = self.wall_ns()
         if self.data and self.sink is not None:
             self.sink(self.key, self.take())
 
@@ -188,7 +194,7 @@ class Collector:
                 lane.intervals.append((state, start, end))
                 lane.totals[state] += end - start
                 lane.resumes += state == STALL
-            if len(lane.intervals) > self.lane_cap:
+            while len(lane.intervals) > self.lane_cap:
                 _downsample(lane, self.lane_cap)
 
     def take_new(self) -> list[tuple[Lane, list[int]]]:
@@ -230,13 +236,19 @@ def _downsample(lane: Lane, cap: int) -> None:
 
 
 def _bin(
-    intervals: Iterable[tuple[int, int, int]], start: int, width: int, columns: int, kinds: int
+    intervals: Iterable[tuple[int, int, int]],
+    start: int,
+    width: float,
+    columns: int,
+    kinds: int,
 ) -> list[list[float]]:
-    """Share of each column of `width` ns spent in each state (0..1)."""
+    """Share of each column, `width` long, spent in each state (0..1)."""
     shares = [[0.0] * kinds for _ in range(columns)]
     for state, left, right in intervals:
-        first = max(0, (left - start) // width)
-        last = min(columns - 1, (right - 1 - start) // width)
+        if right <= start:
+            continue
+        first = max(0, int((left - start) // width))
+        last = min(columns - 1, int((right - start) // width))
         for column in range(first, last + 1):
             lo = max(left, start + column * width)
             hi = min(right, start + (column + 1) * width)
@@ -249,8 +261,9 @@ def bin_intervals(
     intervals: Iterable[tuple[int, int, int]], start: int, end: int, columns: int
 ) -> list[list[float]]:
     """Classified intervals (codes of STATES) as `columns` columns of shares, start to end."""
-    width = max(1, -(-(end - start) // max(1, columns)))
-    return _bin(intervals, start, width, max(1, columns), kinds=len(STATES))
+    columns = max(1, columns)
+    width = max(1, end - start) / columns
+    return _bin(intervals, start, width, columns, kinds=len(STATES))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,178 @@
+"""The timeline: stamps into intervals, stalls classified by evidence, bounded memory, figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from gilviz import timeline
+from gilviz.timeline import CORE, GIL, IO, RUN, STALL, C, Collector, Recorder, analyse
+
+MS = 1_000_000
+
+
+class Clocks:
+    """A wall clock and a thread CPU clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.wall = 0
+        self.cpu = 0
+
+    def spend(self, wall_ms: float, cpu_ms: float) -> None:
+        self.wall += round(wall_ms * MS)
+        self.cpu += round(cpu_ms * MS)
+
+
+def recorder(clocks: Clocks, sink=None) -> Recorder:
+    return Recorder(sink, wall_ns=lambda: clocks.wall, cpu_ns=lambda: clocks.cpu)
+
+
+def intervals(flat: list[int]) -> list[tuple[int, int, int]]:
+    return [(flat[i], flat[i + 1], flat[i + 2]) for i in range(0, len(flat), 3)]
+
+
+def test_chunks_on_the_cpu_merge_into_one_interval():
+    clocks = Clocks()
+    rec = recorder(clocks)
+    for _ in range(10):
+        clocks.spend(0.2, 0.2)
+        rec.mark(RUN)
+    assert intervals(rec.take()) == [(RUN, 0, 2 * MS)]
+
+
+def test_a_chunk_off_the_cpu_is_a_stall_between_halves_of_its_work():
+    clocks = Clocks()
+    rec = recorder(clocks)
+    clocks.spend(0.2, 0.2)
+    rec.mark(RUN)
+    clocks.spend(5.2, 0.2)  # 5 ms off the CPU inside this chunk
+    rec.mark(RUN)
+    assert intervals(rec.take()) == [
+        (RUN, 0, round(0.3 * MS)),
+        (STALL, round(0.3 * MS), round(5.3 * MS)),
+        (RUN, round(5.3 * MS), round(5.4 * MS)),
+    ]
+
+
+def test_off_cpu_time_below_the_noise_floor_is_no_stall():
+    clocks = Clocks()
+    rec = recorder(clocks)
+    clocks.spend(0.25, 0.2)  # 50 µs: an interrupt, not a stall
+    rec.mark(RUN)
+    assert [state for state, _, _ in intervals(rec.take())] == [RUN]
+
+
+def test_waiting_on_io_is_never_a_stall_and_begin_skips_time_between_tasks():
+    clocks = Clocks()
+    rec = recorder(clocks)
+    clocks.spend(50, 0.01)
+    rec.mark(IO)
+    clocks.spend(30, 0)  # between tasks
+    rec.begin()
+    clocks.spend(1, 1)
+    rec.mark(C)
+    assert intervals(rec.take()) == [(IO, 0, 50 * MS), (C, 80 * MS, 81 * MS)]
+
+
+def test_the_sink_gets_intervals_at_most_every_flush_interval():
+    clocks = Clocks()
+    received = []
+    rec = recorder(clocks, sink=lambda key, flat: received.append(intervals(flat)))
+    for _ in range(30):  # 300 ms of 10 ms chunks
+        clocks.spend(10, 10)
+        rec.mark(RUN)
+    assert len(received) == 3, "a flush every 100 ms"
+    assert received[0] == [(RUN, 0, 100 * MS)]
+    assert rec.take() == [], "everything handed over"
+
+
+def test_recording_off_costs_a_no_op():
+    assert not timeline.recording()
+    mark = timeline.marker()
+    mark(RUN)
+    assert timeline.take_pending() is None
+
+
+def lane_of(collector: Collector, key: tuple[int, int]) -> timeline.Lane:
+    return collector.lanes[key]
+
+
+def test_a_lane_stays_bounded_however_long_the_cell_and_keeps_its_start():
+    collector = Collector(lane_cap=1000)
+    flat = []
+    for i in range(50_000):  # 50 s of alternating 1 ms run and stall
+        flat.extend((RUN if i % 2 == 0 else STALL, i * MS, (i + 1) * MS))
+    for start in range(0, len(flat), 3000):
+        collector.add((1, 1), flat[start : start + 3000])
+    lane = lane_of(collector, (1, 1))
+    assert len(lane.intervals) <= 1000
+    assert min(lo for _, lo, _ in lane.intervals) == 0, "the start is downsampled, not dropped"
+    assert max(hi for _, _, hi in lane.intervals) == 50_000 * MS
+    assert lane.totals[RUN] == lane.totals[STALL] == 25_000 * MS, "totals stay exact"
+    assert lane.resumes == 25_000
+
+
+def test_a_stall_is_a_gil_wait_only_while_another_worker_of_its_process_runs():
+    collector = Collector()
+    collector.add((7, 1), [RUN, 0, 10 * MS, STALL, 10 * MS, 20 * MS, RUN, 20 * MS, 30 * MS])
+    collector.add((7, 2), [STALL, 0, 12 * MS, RUN, 12 * MS, 18 * MS, STALL, 18 * MS, 30 * MS])
+    cell = collector.finish(shared_gil=True)
+    first = cell.intervals[0]
+    assert (GIL, 12_000, 18_000) in first
+    assert (CORE, 10_000, 12_000) in first and (CORE, 18_000, 20_000) in first
+    assert cell.workers[0]["shares"]["gil"] == pytest.approx(0.2)
+    assert cell.workers[0]["shares"]["core"] == pytest.approx(2 * 2 / 30, abs=1e-3)
+
+
+def test_separate_interpreters_never_wait_for_each_others_gil():
+    collector = Collector()
+    collector.add((1, 1), [RUN, 0, 10 * MS, STALL, 10 * MS, 20 * MS])
+    collector.add((2, 1), [RUN, 0, 20 * MS])
+    cell = collector.finish(shared_gil=False)
+    assert cell.workers[0]["shares"]["gil"] == 0.0
+    assert cell.workers[0]["shares"]["core"] == pytest.approx(0.5)
+
+
+def test_overlap_counts_workers_running_at_once_and_handoffs_count_resumes():
+    turns = Collector()  # two threads taking 5 ms turns for 100 ms
+    for worker in (0, 1):
+        flat = []
+        for slot in range(20):
+            state = RUN if slot % 2 == worker else STALL
+            flat.extend((state, slot * 5 * MS, (slot + 1) * 5 * MS))
+        turns.add((1, worker), flat)
+    taking_turns = turns.finish(shared_gil=True)
+    assert taking_turns.overlap == pytest.approx(1.0)
+    assert taking_turns.handoffs_per_s == pytest.approx(20 / 0.1)
+    together = Collector()
+    together.add((1, 1), [RUN, 0, 100 * MS])
+    together.add((2, 1), [C, 0, 50 * MS, IO, 50 * MS, 100 * MS])
+    side_by_side = together.finish(shared_gil=False)
+    assert side_by_side.overlap == pytest.approx(1.5), "C without the GIL counts, I/O does not"
+    assert side_by_side.handoffs_per_s == 0.0
+
+
+def test_an_event_loop_waits_for_io_between_its_callbacks():
+    collector = Collector()
+    collector.add((1, 1), [RUN, 0, 10 * MS, RUN, 90 * MS, 100 * MS])
+    cell = collector.finish(shared_gil=True, gaps_are_io=True)
+    assert cell.workers[0]["shares"]["io"] == pytest.approx(0.8)
+
+
+def test_the_stored_form_is_compact_and_groups_many_workers():
+    collector = Collector()
+    for worker in range(20):
+        collector.add((1, worker), [RUN, 0, 50 * MS, IO, 50 * MS, 100 * MS])
+    stored = collector.finish(shared_gil=False).stored()
+    assert len(stored["lanes"]) == timeline.STORED_LANES
+    labels = [lane["label"] for lane in stored["lanes"]]
+    assert labels[:4] == ["w1", "w2", "w3", "w4-5"] and labels[-1] == "w19-20"
+    assert sum(lane["workers"] for lane in stored["lanes"]) == 20
+    bins = stored["lanes"][0]["bins"]
+    assert len(bins["run"]) == timeline.STORED_BINS
+    assert bins["run"][: timeline.STORED_BINS // 2] == "9" * (timeline.STORED_BINS // 2)
+    assert bins["io"][timeline.STORED_BINS // 2 :] == "9" * (timeline.STORED_BINS // 2)
+
+
+def test_nothing_recorded_gives_empty_figures():
+    cell = analyse([], shared_gil=True)
+    assert (cell.overlap, cell.handoffs_per_s, cell.workers) == (0.0, 0.0, [])

@@ -1,0 +1,100 @@
+"""The timeline through the real runner: the GIL made visible, compared within one run.
+
+No absolute times: each claim compares cells of the same run, or the timeline with the CPU
+time measured independently (thread CPU clocks per task), so a busy or one-core machine
+changes which claims apply, never whether they hold.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from gilviz.engine import CellDone, TimelineUpdate, run_experiment
+from gilviz.environment import gil_enabled, usable_cores
+from gilviz.results import Result, gil_wait_share
+from gilviz.spec import Cell, ExperimentSpec
+
+pytestmark = pytest.mark.usefixtures("no_leftovers")
+BOTH = (Cell("threads", 2), Cell("processes", 2))
+
+
+def run(workload: str, cells=BOTH, **spec) -> dict[str, Result]:
+    finished = run_experiment(ExperimentSpec(workload, cells, tasks=4, task_s=0.1, **spec))
+    assert finished.ok, finished
+    return {r.executor: r for r in finished.results}
+
+
+def shares(result: Result, state: str) -> list[float]:
+    assert result.timeline is not None
+    return [w["shares"][state] for w in result.timeline["workers"]]
+
+
+@pytest.mark.skipif(not gil_enabled(), reason="threads take turns only where there is a GIL")
+def test_threads_on_cpu_take_turns_while_processes_overlap():
+    cells = run("cpu")
+    threads, processes = cells["threads"], cells["processes"]
+    assert threads.overlap is not None and processes.overlap is not None
+    assert threads.overlap <= 1.15, "one thread ran at a time"
+    assert threads.handoffs_per_s and threads.handoffs_per_s > 0
+    assert min(shares(threads, "gil")) > 0.2, "each thread waited for the GIL"
+    assert max(shares(processes, "gil")) == 0.0, "processes never wait for each other's GIL"
+    # The timeline agrees with CPU time measured apart from it (per-task thread CPU clocks).
+    for result in (threads, processes):
+        assert result.overlap == pytest.approx(result.parallelism, abs=0.2)
+    if processes.parallelism >= 1.6:  # the machine gave the processes two cores
+        assert processes.overlap >= threads.overlap + 0.5
+    if usable_cores() == 1:
+        assert processes.overlap <= 1.15 and min(shares(processes, "core")) > 0.2
+
+
+def test_threads_on_hash_overlap_like_processes_do():
+    cells = run("hash")
+    threads, processes = cells["threads"], cells["processes"]
+    assert threads.overlap is not None and processes.overlap is not None
+    assert threads.overlap >= processes.overlap - 0.3
+    assert min(shares(threads, "c")) > 0.3, "the time is spent in C with the GIL released"
+    assert (gil_wait_share(threads) or 0.0) < 0.1
+
+
+def test_threads_on_sleep_wait_on_io():
+    threads = run("sleep", (Cell("threads", 2),))["threads"]
+    assert min(shares(threads, "io")) >= 0.9
+    assert threads.overlap is not None and threads.overlap < 0.1
+
+
+def test_the_serial_baseline_is_one_lane_and_an_event_loop_waits_for_io():
+    cells = run("sleep", (Cell("asyncio", 2),))
+    assert len(shares(cells["serial"], "io")) == 1
+    assert min(shares(cells["asyncio"], "io")) >= 0.9
+
+
+def test_live_updates_come_while_a_cell_runs_and_before_it_is_done():
+    events = []
+    run_experiment(
+        ExperimentSpec("cpu", (Cell("threads", 2),), tasks=4, task_s=0.15),
+        on_event=events.append,
+    )
+    done_at = next(
+        i for i, e in enumerate(events) if isinstance(e, CellDone) and e.result.workers == 2
+    )
+    updates = [
+        e
+        for e in events[:done_at]
+        if isinstance(e, TimelineUpdate) and e.cell == Cell("threads", 2) and e.lanes
+    ]
+    assert len(updates) >= 2, "several updates during a 0.3 s cell"
+    lanes = {index for update in updates for index, _, _ in update.lanes}
+    assert lanes == {0, 1}
+    flat = [v for update in updates for _, _, data in update.lanes for v in data]
+    assert all(0 <= flat[i + 1] <= flat[i + 2] for i in range(0, len(flat), 3))
+    assert max(u.now_us for u in updates) >= max(flat[2::3]) - 1000
+
+
+def test_recording_off_records_nothing():
+    events = []
+    finished = run_experiment(
+        ExperimentSpec("cpu", (Cell("threads", 2),), tasks=2, size=20_000, timeline=False),
+        on_event=events.append,
+    )
+    assert all(r.overlap is None and r.timeline is None for r in finished.results)
+    assert not [e for e in events if isinstance(e, TimelineUpdate) and e.lanes]
