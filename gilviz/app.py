@@ -32,22 +32,29 @@ from gilviz.engine import (
     Finished,
     Hello,
     Progress,
+    TimelineUpdate,
 )
 from gilviz.results import Result
 from gilviz.sampler import Sampler
-from gilviz.spec import Cell, Choice, ExperimentSpec, default_workers, sweep_cells
+from gilviz.spec import Cell, Choice, ExperimentSpec, default_workers, sweep_cells, task_seconds
 from gilviz.store import ResultStore
+from gilviz.timeline import shares_one_gil
 from gilviz.widgets.controls import Controls
-from gilviz.widgets.cpu import CpuPanel
+from gilviz.widgets.cpu import WORKER_ROWS, CpuPanel
 from gilviz.widgets.plot import SpeedupPlot
 from gilviz.widgets.progress import RunProgress
 from gilviz.widgets.results import ResultsLog
+from gilviz.widgets.timeline import TimelinePanel
 
 REFRESH_S = 1.0
-"""Default sampling and redraw interval: calm on screen and cheap over SSH."""
+"""Sampling and redraw interval while idle: calm on screen and cheap over SSH."""
+LIVE_REFRESH_S = 0.25
+"""Sampling and redraw interval while a run goes: the timeline and CPU panel move at 4 Hz."""
 MIN_SIZE = (60, 20)
 WIDE_FROM = 100
 """Narrower than this, the plot starts hidden and the controls are slimmer."""
+SHORT_BELOW = 30
+"""Shorter than this, the controls hide their explanations (errors still show)."""
 
 
 @dataclass
@@ -57,6 +64,10 @@ class LiveRun:
     run: ExperimentRun
     started: float = field(default_factory=time.monotonic)
     cell: str = "calibrating"
+    env: dict[str, object] = field(default_factory=dict)
+    """Where the runner runs, from its hello."""
+    running: bool = False
+    """A cell (not start-up or calibration) is running now."""
     done: int = 0
     """Tasks done in the current cell."""
     probe_ms: float | None = None
@@ -100,6 +111,7 @@ class GilvizApp(App[None]):
         Binding("minus", "workers(-1)", "Fewer workers", key_display="-", group=WORKERS),
         Binding("w", "cycle('workload')", "Workload"),
         Binding("e", "cycle('executor')", "Executor"),
+        Binding("l", "toggle_timeline", "Timeline", show=False),  # the footer is full at 80
         Binding("p", "toggle_plot", "Plot"),
         Binding("x", "export", "Export"),
     ]
@@ -130,6 +142,7 @@ class GilvizApp(App[None]):
         # Held directly: timers and runner messages update them while a help screen is on top.
         self.controls = Controls(self.choice, id="controls")
         self.cpu_panel = CpuPanel(id="cpu")
+        self.timeline_panel = TimelinePanel(id="timeline")
         self.progress = RunProgress(id="progress")
         self.results_log = ResultsLog(id="results")
         self.plot = SpeedupPlot(id="plot")
@@ -139,6 +152,7 @@ class GilvizApp(App[None]):
             with Horizontal(id="top"):
                 yield self.controls
                 yield self.cpu_panel
+            yield self.timeline_panel
             yield self.progress
             with Horizontal(id="bottom"):
                 yield self.results_log
@@ -148,7 +162,10 @@ class GilvizApp(App[None]):
 
     def on_mount(self) -> None:
         self._load_saved_results()
-        self.set_interval(self.refresh_s, self.sample)
+        self.idle_timer = self.set_interval(self.refresh_s, self.sample)
+        self.live_timer = self.set_interval(LIVE_REFRESH_S, self.sample, pause=True)
+        self.sampling_s = self.refresh_s
+        """How often the CPU and timeline panels are redrawn now."""
         self.sample()
         self.results_log.focus()
         loop = asyncio.get_running_loop()
@@ -163,6 +180,9 @@ class GilvizApp(App[None]):
     def on_resize(self, event: events.Resize) -> None:
         width, height = event.size
         self.screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "too-small")
+        self.screen.set_class(height < SHORT_BELOW, "short")
+        self.cpu_panel.worker_rows = 2 if height < SHORT_BELOW else WORKER_ROWS
+        self.timeline_panel.most_lanes = max(2, min(16, (height - 20) // 2))
         narrow = width < WIDE_FROM
         if narrow != self.screen.has_class("narrow"):
             self.screen.set_class(narrow, "narrow")
@@ -181,11 +201,14 @@ class GilvizApp(App[None]):
 
     def sample(self) -> None:
         snapshot = self.sampler.sample()
-        probe_ms = self.live.probe_ms if self.live else None
-        self.cpu_panel.show(snapshot, self.sampler.history, probe_ms)
-        if self.live is not None:
-            self.progress.set_tasks(self.live.done, self.live.total)
-            self.progress.set_status(self.live.status())
+        live = self.live
+        probe_ms = live.probe_ms if live else None
+        running = None if live is None else (live.cell if live.running else "starting")
+        self.cpu_panel.show(snapshot, self.sampler.history, probe_ms, running)
+        if live is not None:
+            self.timeline_panel.tick()
+            self.progress.set_tasks(live.done, live.total)
+            self.progress.set_status(live.status())
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -219,6 +242,9 @@ class GilvizApp(App[None]):
     def action_toggle_plot(self) -> None:
         self.plot.display = not self.plot.display
 
+    def action_toggle_timeline(self) -> None:
+        self.timeline_panel.display = not self.timeline_panel.display
+
     def action_help(self) -> None:
         from gilviz.widgets.help import HelpScreen  # Markdown is slow to import: not at start-up
 
@@ -245,6 +271,12 @@ class GilvizApp(App[None]):
         if event.select.id == "workload":  # the plot follows the chosen workload
             self.plot.show_results(self.results, str(event.value))
 
+    def on_results_log_chosen(self, message: ResultsLog.Chosen) -> None:
+        """A result row was chosen: the timeline shows what that cell recorded (while a cell
+        runs, it stays live)."""
+        if self.live is None or not self.live.running:
+            self.timeline_panel.show_result(message.result)
+
     # --- running ---------------------------------------------------------------------------
 
     def _valid_choice(self) -> Choice | None:
@@ -259,14 +291,17 @@ class GilvizApp(App[None]):
         return choice
 
     def _start(self, choice: Choice, cells: tuple[Cell, ...], max_workers: int) -> None:
+        tasks = choice.tasks or 2 * max_workers
         spec = ExperimentSpec(
             workload=choice.workload,
             cells=cells,
-            tasks=choice.tasks or 2 * max_workers,
+            tasks=tasks,
             size=choice.size,
+            task_s=task_seconds(choice.pace, tasks),
         )
         # The bar is determinate from the start: an indeterminate one animates at 60 Hz.
         self.live = LiveRun(ExperimentRun(spec))
+        self._sample_live(True)
         self.progress.set_tasks(0, spec.tasks)
         self.progress.set_status("Starting the runner process…")
         self._read_events(self.live.run)
@@ -281,26 +316,40 @@ class GilvizApp(App[None]):
         if live is None:
             return
         if isinstance(event, Hello):
+            live.env = event.env
             self.sampler.attach(event.pid, event.service_tids)
         elif isinstance(event, Calibrated):
             live.cell = f"calibrated: {event.size} {event.unit} a task (~{event.task_s:.2f} s);"
         elif isinstance(event, CellStarted):
-            live.cell = f"{event.cell.executor} x{event.cell.workers}"
+            live.cell, live.running = event.cell.label, True
             self.sampler.cell_started(event.cell.executor)
+            gil = bool(live.env.get("gil_enabled", True))
+            title = f"{live.cell} on {live.run.spec.workload}"
+            self.timeline_panel.start_cell(title, shares_one_gil(event.cell.executor, gil))
             live.done = 0
             self.progress.set_tasks(0, live.total)
             self.progress.set_status(live.status())  # a new cell shows now, not on the next tick
         elif isinstance(event, Progress):  # drawn on the next refresh tick, not at 10 Hz
             live.probe_ms = event.probe_ms
             live.done = event.done
+        elif isinstance(event, TimelineUpdate):  # likewise
+            self.timeline_panel.add(event)
         elif isinstance(event, CellDone):
+            live.running = False
             self._keep(event.result)
+            self.timeline_panel.show_result(event.result)  # exact, until the next cell starts
         elif isinstance(event, CellFailed):
             self.results_log.add_failure(live.run.spec.workload, event)
             where = f"{event.cell.executor} x{event.cell.workers} failed"
             self.notify(event.reason, title=where, severity="error")
         elif isinstance(event, Finished):
             self._finish(live, event)
+
+    def _sample_live(self, live: bool) -> None:
+        """4 Hz while a run goes, the calm idle rate otherwise."""
+        (self.idle_timer if live else self.live_timer).pause()
+        (self.live_timer if live else self.idle_timer).resume()
+        self.sampling_s = LIVE_REFRESH_S if live else self.refresh_s
 
     def _keep(self, result: Result) -> None:
         self._show_result(result)
@@ -322,6 +371,7 @@ class GilvizApp(App[None]):
 
     def _finish(self, live: LiveRun, finished: Finished) -> None:
         self.live = None
+        self._sample_live(False)
         self.sampler.detach()
         self.sample()  # redraw now, so no stale worker rows stay until the next tick
         self.progress.set_tasks(live.done, live.total)  # where it ended, not the last tick's view

@@ -16,10 +16,12 @@ from gilviz.timeline import CORE, GIL, STALL, STATES, STORED_LANES, bin_interval
 
 HEIGHTS = "▁▂▃▄▅▆▇█"
 GLYPHS = {"c": "▒", "io": "·", "gil": "─", "core": "~", "idle": " "}
+PART_C = "░"
+"""C code for part of the column (under half): lighter, like the lower run bars."""
 STYLES = {"run": "green", "c": "cyan", "io": "blue", "gil": "red", "core": "yellow", "idle": ""}
 LEGEND = (
     ("▁▄█", "run", "running Python (height: share of the time)", "Python"),
-    ("▒", "c", "C code, GIL released", "C"),
+    ("▒░", "c", "C code, GIL released", "C"),
     ("·", "io", "waiting on I/O", "I/O"),
     ("─", "gil", "waiting for the GIL", "GIL wait"),
     ("~", "core", "waiting for a core", "core wait"),
@@ -37,11 +39,13 @@ class LaneView:
 
 def glyph(shares: Sequence[float]) -> tuple[str, str]:
     """The glyph and state name that stand for one column's shares."""
-    run = shares[0]
+    run, c = shares[0], shares[1]
     if 1.0 - sum(shares) >= 0.5:
         return GLYPHS["idle"], "idle"
     if run >= 0.1:
         return HEIGHTS[max(0, min(7, round(run * 8) - 1))], "run"
+    if c >= 0.1:
+        return (GLYPHS["c"] if c >= 0.5 else PART_C), "c"
     name = STATES[max(range(1, len(STATES)), key=lambda s: shares[s])]
     return GLYPHS[name], name
 

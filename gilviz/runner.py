@@ -98,10 +98,13 @@ def percentile(values: list[float], fraction: float) -> float:
 class Experiment:
     """Runs the cells of a spec in order, streaming what happens."""
 
-    def __init__(self, spec: ExperimentSpec, emit: Emitter, probe: GilProbe) -> None:
+    def __init__(
+        self, spec: ExperimentSpec, emit: Emitter, probe: GilProbe, live: LiveTimeline
+    ) -> None:
         self.spec = spec
         self.emit = emit
         self.probe = probe
+        self.live = live
         self.workload = WORKLOADS[spec.workload]
 
     def run(self) -> None:
@@ -171,7 +174,8 @@ class Experiment:
                 collector = timeline.Collector(max(1000, TRACE_BUDGET // cell.workers))
                 tally = _Tally(reference, batch.tasks, collector)
                 self.probe.take()
-                with _LiveTimeline(self.emit, collector, cell, batch.record):
+                streaming = self.live.watching(collector, cell)
+                with streaming if batch.record else contextlib.nullcontext():
                     timing = executors.run(
                         cell.executor,
                         batch,
@@ -232,45 +236,48 @@ def _timeline_fields(timelines: list[timeline.CellTimeline]) -> dict[str, Any]:
     }
 
 
-class _LiveTimeline:
-    """While a cell runs, sends what its workers recorded, five times a second."""
+class LiveTimeline(threading.Thread):
+    """Sends what the running cell's workers recorded, five times a second."""
 
-    def __init__(
-        self, emit: Emitter, collector: timeline.Collector, cell: Cell, enabled: bool
-    ) -> None:
-        self.emit, self.collector, self.cell = emit, collector, cell
-        self.origin = time.perf_counter_ns()
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="gilviz-live", daemon=True)
-        self.enabled = enabled
+    def __init__(self, emit: Emitter) -> None:
+        super().__init__(name="gilviz-live", daemon=True)
+        self.emit = emit
+        self._lock = threading.Lock()
+        self._watched: tuple[timeline.Collector, Cell, int] | None = None
 
-    def __enter__(self) -> _LiveTimeline:
-        if self.enabled:
-            self.thread.start()
-        return self
+    @contextlib.contextmanager
+    def watching(self, collector: timeline.Collector, cell: Cell) -> Iterator[None]:
+        """Stream `collector` while the block runs; what is left goes out at its end."""
+        with self._lock:
+            self._watched = (collector, cell, time.perf_counter_ns())
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._send()
+                self._watched = None
 
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
-            self.stop.set()
-            self.thread.join()
-
-    def _run(self) -> None:
-        while not self.stop.wait(TIMELINE_INTERVAL_S):
-            self._send()
-        self._send()
+    def run(self) -> None:
+        while True:
+            time.sleep(TIMELINE_INTERVAL_S)
+            with self._lock:
+                self._send()
 
     def _send(self) -> None:
-        origin = self.origin
+        if self._watched is None:
+            return
+        collector, cell, origin = self._watched
         lanes = [
-            [
-                lane.index,
-                lane.key[0],
-                [v if i % 3 == 0 else (v - origin) // 1000 for i, v in enumerate(flat)],
-            ]
-            for lane, flat in self.collector.take_new()
+            [lane.index, lane.key[0], _relative_us(flat, origin)]
+            for lane, flat in collector.take_new()
         ]
         now_us = (time.perf_counter_ns() - origin) // 1000
-        self.emit.send("timeline", cell=_cell_dict(self.cell), now_us=now_us, lanes=lanes)
+        self.emit.send("timeline", cell=_cell_dict(cell), now_us=now_us, lanes=lanes)
+
+
+def _relative_us(flat: list[int], origin_ns: int) -> list[int]:
+    """Flat [state, start_ns, end_ns, ...] as [state, start_us, end_us, ...] from `origin_ns`."""
+    return [v if i % 3 == 0 else (v - origin_ns) // 1000 for i, v in enumerate(flat)]
 
 
 class _Tally:
@@ -362,15 +369,22 @@ def main() -> int:
     watchdog.start()
     probe = GilProbe()
     probe.start()
+    live = LiveTimeline(emit)
+    live.start()
     try:
         spec = ExperimentSpec.from_dict(json.loads(spec_line))
         emit.send(
             "hello",
             pid=os.getpid(),
             env=environment.describe(spec.start_method),
-            service_tids=[threading.get_native_id(), probe.native_id, watchdog.native_id],
+            service_tids=[
+                threading.get_native_id(),
+                probe.native_id,
+                watchdog.native_id,
+                live.native_id,
+            ],
         )
-        Experiment(spec, emit, probe).run()
+        Experiment(spec, emit, probe, live).run()
     except Exception as exc:
         emit.send("fatal", reason=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
         return 1

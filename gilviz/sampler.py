@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 import psutil
 
 HISTORY = 120
-"""Samples kept per core: two minutes at the default one-second refresh."""
+"""Points kept per core: two minutes, one point a second however often it samples."""
+HISTORY_STEP_S = 1.0
+"""A sparkline point is the mean of the samples taken over this long (4 while a run goes)."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,9 @@ class ExperimentWatch:
 
     def __init__(self, pid: int, service_tids: list[int], clock: Callable[[], float]) -> None:
         self.process = psutil.Process(pid)
-        self.names = dict(zip(service_tids, ("runner main", "gil probe", "lifeline"), strict=False))
+        self.names = dict(
+            zip(service_tids, ("runner main", "gil probe", "lifeline", "timeline"), strict=False)
+        )
         self.clock = clock
         self.last_time = clock()
         self.last: dict[str, float] = {}
@@ -121,11 +125,14 @@ class Sampler:
         self.clock = clock
         self.history = CpuHistory(psutil.cpu_count() or 1)
         self.watch: ExperimentWatch | None = None
+        self._pending: list[list[float]] = []
+        self._pending_since = clock()
 
     def attach(self, pid: int, service_tids: list[int]) -> None:
         try:
             self.watch = ExperimentWatch(pid, service_tids, self.clock)
             self.watch.sample()  # the baseline the first delta is taken from
+            self.per_core()  # the machine's window starts at the same moment
         except psutil.Error:
             self.watch = None
 
@@ -138,8 +145,17 @@ class Sampler:
 
     def sample(self) -> Snapshot:
         per_core = self.per_core()
-        self.history.add(per_core)
+        self._add_to_history(per_core)
         if self.watch is None:
             return Snapshot(per_core)
         cores, workers = self.watch.sample()
-        return Snapshot(per_core, cores, workers)
+        # Both come from tick counters over the same window: past the machine is rounding.
+        return Snapshot(per_core, min(cores, sum(per_core) / 100), workers)
+
+    def _add_to_history(self, per_core: list[float]) -> None:
+        self._pending.append(per_core)
+        now = self.clock()
+        if now - self._pending_since >= HISTORY_STEP_S or len(per_core) != len(self._pending[0]):
+            count = len(self._pending)
+            self.history.add([sum(core) / count for core in zip(*self._pending, strict=True)])
+            self._pending, self._pending_since = [], now

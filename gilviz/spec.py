@@ -36,6 +36,11 @@ class Cell:
     executor: str
     workers: int
 
+    @property
+    def label(self) -> str:
+        """How a person reads it: 'threads x2'."""
+        return f"{self.executor} x{self.workers}"
+
 
 @dataclass(frozen=True)
 class ExperimentSpec:

@@ -14,13 +14,14 @@ CORE_LOADS = [12.0, 97.0, 48.0, 3.0]
 
 
 class FakeClock:
-    """A clock that advances one second per reading, like the default refresh."""
+    """A clock that advances `step` seconds per reading (one: the idle refresh)."""
 
-    def __init__(self) -> None:
+    def __init__(self, step: float = 1.0) -> None:
         self.now = 0.0
+        self.step = step
 
     def __call__(self) -> float:
-        self.now += 1.0
+        self.now += self.step
         return self.now
 
 

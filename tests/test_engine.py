@@ -152,7 +152,7 @@ def test_progress_is_batched_for_many_tiny_tasks():
 def test_hello_names_the_runner_and_its_service_threads():
     run = ExperimentRun(ExperimentSpec("sleep", (), tasks=1, size=1))
     hello = next(e for e in run.events() if isinstance(e, Hello))
-    assert hello.pid != os.getpid() and len(hello.service_tids) == 3
+    assert hello.pid != os.getpid() and len(hello.service_tids) == 4
     run.cancel()
 
 

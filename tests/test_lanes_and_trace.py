@@ -26,6 +26,7 @@ def shares(**named: float) -> list[float]:
         (shares(run=0.5, gil=0.5), ("▄", "run")),
         (shares(run=0.125, gil=0.875), ("▁", "run")),
         (shares(c=0.9), ("▒", "c")),
+        (shares(c=0.4, core=0.6), ("░", "c")),
         (shares(io=1.0), ("·", "io")),
         (shares(gil=0.95, run=0.05), ("─", "gil")),
         (shares(core=0.8), ("~", "core")),

@@ -58,7 +58,7 @@ def _follow(run: ExperimentRun, sampler: Sampler) -> Iterator[Event]:
 
 def test_the_experiment_watch_sees_the_runner_and_its_workers():
     run = ExperimentRun(ExperimentSpec("cpu", (Cell("processes", 2),), tasks=4, size=3_000_000))
-    sampler = Sampler(per_core=lambda: [0.0])
+    sampler = Sampler(per_core=lambda: [100.0, 100.0])
     for event in _follow(run, sampler):
         if isinstance(event, Progress) and event.cell.executor == "processes":
             snapshot = sampler.sample()
@@ -67,6 +67,26 @@ def test_the_experiment_watch_sees_the_runner_and_its_workers():
     assert "runner main" in labels and "gil probe" in labels
     assert sum(label.startswith("process ") for label in labels) >= 2
     assert snapshot.experiment_cores is not None and snapshot.experiment_cores > 0.3
+
+
+def test_the_experiment_never_reads_above_the_machine():
+    run = ExperimentRun(ExperimentSpec("cpu", (Cell("threads", 2),), tasks=4, size=3_000_000))
+    sampler = Sampler(per_core=lambda: [20.0, 30.0])  # the machine says half a core
+    for event in _follow(run, sampler):
+        if isinstance(event, Progress) and event.cell.executor == "threads":
+            snapshot = sampler.sample()
+            run.cancel()
+    assert sum(w.percent for w in snapshot.workers) > 50, "the runner itself was busy"
+    assert snapshot.experiment_cores == 0.5
+
+
+def test_history_keeps_a_point_a_second_however_often_it_samples():
+    clock = FakeClock(step=0.25)
+    loads = iter(range(1000))
+    sampler = Sampler(per_core=lambda: [float(next(loads))], clock=clock)
+    for _ in range(8):  # two seconds at 4 Hz
+        sampler.sample()
+    assert list(sampler.history.cores[0]) == [1.5, 5.5], "the mean of each second's samples"
 
 
 def test_child_processes_are_looked_for_only_in_processes_cells(monkeypatch):

@@ -6,9 +6,11 @@ import time
 
 import pytest
 
+from gilviz.engine import TimelineUpdate
 from gilviz.sampler import Snapshot, WorkerLoad
-from gilviz.spec import Choice
+from gilviz.spec import Cell, Choice
 from gilviz.store import ResultStore
+from gilviz.timeline import RUN, STALL, Collector
 from tests.app_fixtures import CORE_LOADS, make_app
 from tests.conftest import make_result
 
@@ -19,6 +21,36 @@ SWEEP = [
     ("processes", 2, 1.93, 1.95),
     ("processes", 4, 3.7, 3.8),
 ]
+
+
+MS = 1_000_000
+
+
+def turns(workers: int, span_ms: int, slice_ms: int = 5) -> list[list[int]]:
+    """Flat intervals of `workers` threads taking turns on one GIL, `slice_ms` each."""
+    lanes: list[list[int]] = [[] for _ in range(workers)]
+    for slot in range(span_ms // slice_ms):
+        for worker, flat in enumerate(lanes):
+            state = RUN if slot % workers == worker else STALL
+            flat.extend((state, slot * slice_ms * MS, (slot + 1) * slice_ms * MS))
+    return lanes
+
+
+def recorded(executor: str, workers: int) -> dict[str, object]:
+    """A fixed timeline: threads take turns, processes run side by side."""
+    collector = Collector()
+    if executor == "threads":
+        for worker, flat in enumerate(turns(workers, 800)):
+            collector.add((1, worker), flat)
+    else:
+        for worker in range(workers):
+            collector.add((worker + 1, 1), [RUN, 0, (800 - 40 * worker) * MS])
+    cell = collector.finish(shared_gil=executor != "processes")
+    return {
+        "timeline": cell.stored(),
+        "overlap": cell.overlap,
+        "handoffs_per_s": cell.handoffs_per_s,
+    }
 
 
 @pytest.fixture
@@ -35,6 +67,7 @@ def app(tmp_path, monkeypatch):
                 efficiency=speedup / workers,
                 parallelism=busy,
                 wall_s=0.8 / speedup,
+                **recorded(executor, workers),
             )
         )
     app = make_app(tmp_path, Choice("cpu", "threads", 2, tasks=2, size=5), store=store)
@@ -48,12 +81,18 @@ def app(tmp_path, monkeypatch):
 async def mid_run(pilot) -> None:
     """Show what a threads run on cpu looks like halfway, from injected figures."""
     app = pilot.app
+    await pilot.pause()  # the chosen row's timeline is shown first; the live cell replaces it
     workers = [
         WorkerLoad("thread 4242", 51.0),
         WorkerLoad("thread 4243", 48.0),
         WorkerLoad("gil probe", 0.4),
     ]
-    app.cpu_panel.show(Snapshot(CORE_LOADS, 1.0, workers), app.sampler.history, 4.8)
+    app.cpu_panel.show(Snapshot(CORE_LOADS, 1.0, workers), app.sampler.history, 4.8, "threads x4")
+    app.timeline_panel.start_cell("threads x4 on cpu", shared_gil=True)
+    live = [[v // 1000 if i % 3 else v for i, v in enumerate(f)] for f in turns(4, 1200, 40)]
+    lanes = [(index, 1, flat) for index, flat in enumerate(live)]
+    app.timeline_panel.add(TimelineUpdate(Cell("threads", 4), 1_200_000, lanes))
+    app.timeline_panel.tick()
     app.progress.set_tasks(3, 8)
     app.progress.set_status("Running threads x4 on cpu · 3/8 tasks · 1.2 s")
     await pilot.pause()
@@ -73,6 +112,14 @@ def test_mid_run_120x36(snap_compare, app):
 
 def test_mid_run_80x24(snap_compare, app):
     assert snap_compare(app, terminal_size=(80, 24), run_before=mid_run)
+
+
+def test_recorded_timeline_of_a_chosen_row_120x36(snap_compare, app):
+    assert snap_compare(app, terminal_size=(120, 36), press=["up", "up"])  # threads x4
+
+
+def test_recorded_timeline_of_a_chosen_row_80x24(snap_compare, app):
+    assert snap_compare(app, terminal_size=(80, 24), press=["up", "up"])
 
 
 def test_help_80x24(snap_compare, app):

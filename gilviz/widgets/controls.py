@@ -8,7 +8,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
 from gilviz.executors import availability
-from gilviz.spec import EXECUTORS, MAX_SIZE, MAX_TASKS, MAX_WORKERS, Choice, parse_count
+from gilviz.spec import EXECUTORS, MAX_SIZE, MAX_TASKS, MAX_WORKERS, PACES, Choice, parse_count
 from gilviz.workloads import WORKLOADS
 
 
@@ -41,10 +41,10 @@ class Controls(Vertical):
         yield from _row("Tasks", Input(tasks, placeholder="2 x workers", compact=True, id="tasks"))
         yield Static(id="tasks-help", classes="explain")
         size = "" if c.size is None else str(c.size)
-        yield from _row(
-            "Size", Input(size, placeholder="auto: ~0.2 s a task", compact=True, id="size")
-        )
+        yield from _row("Size", Input(size, placeholder="auto: by pace", compact=True, id="size"))
         yield Static(id="size-help", classes="explain")
+        yield from _row("Pace", Select(_options(PACES), value=c.pace, compact=True, id="pace"))
+        yield Static(id="pace-help", classes="explain")
 
     def on_mount(self) -> None:
         self.validate()
@@ -80,9 +80,11 @@ class Controls(Vertical):
         workers = self._count("workers", MAX_WORKERS, "+/- changes it; s sweeps 1..2x cores")
         tasks = self._count("tasks", MAX_TASKS, "tasks per run", optional=True)
         size = self._count("size", MAX_SIZE, WORKLOADS[workload].unit + " per task", optional=True)
+        pace = str(self.query_one("#pace", Select).value)
+        self._explain("pace", PACES[pace] if size is None else "size is set: pace is not used")
         if self.errors or workers is None:
             return None
-        return Choice(workload, executor, workers, tasks, size)
+        return Choice(workload, executor, workers, tasks, size, pace)
 
     def _count(self, name: str, limit: int, hint: str, optional: bool = False) -> int | None:
         text = self.query_one(f"#{name}", Input).value

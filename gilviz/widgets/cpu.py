@@ -13,6 +13,7 @@ BARS = " ▁▂▃▄▅▆▇█"
 HEAT_STRIP_FROM = 17
 """From this many cores on, one character per core instead of a sparkline per core."""
 WORKER_ROWS = 6
+"""Busiest workers listed (fewer on a short screen, where the timeline shows each worker)."""
 
 
 def spark(values: Sequence[float], width: int) -> str:
@@ -40,11 +41,22 @@ class CpuPanel(Widget):
         self.history: CpuHistory | None = None
         self.snapshot = Snapshot([])
         self.probe_ms: float | None = None
+        self.running: str | None = None
+        self.worker_rows = WORKER_ROWS
         self.rows = 0
         """Lines drawn by the last `show`."""
 
-    def show(self, snapshot: Snapshot, history: CpuHistory, probe_ms: float | None) -> None:
+    def show(
+        self,
+        snapshot: Snapshot,
+        history: CpuHistory,
+        probe_ms: float | None,
+        running: str | None = None,
+    ) -> None:
+        """Draw a sample; `running` names what runs now ("threads x2", "starting"), or None."""
         self.snapshot, self.history, self.probe_ms = snapshot, history, probe_ms
+        self.running = running
+        self.border_title = "CPU" if running is None else f"CPU · {running}"
         rows = len(self._lines(self.content_region.width or 80))
         self.refresh(layout=rows != self.rows)  # a layout pass only when the height changes
         self.rows = rows
@@ -91,7 +103,8 @@ class CpuPanel(Widget):
         machine = sum(per_core) / 100
         busy = self.snapshot.experiment_cores
         if busy is None:
-            load, label, aside, style = machine, "machine: ", "; no experiment running", ""
+            idle = "; no experiment running" if self.running is None else "; runner starting"
+            load, label, aside, style = machine, "machine: ", idle, ""
         else:
             load, label, aside, style = busy, "experiment: ", f" (machine {machine:.1f})", "bold"
         words = f"{load:.1f} of {cores} cores busy"
@@ -108,8 +121,9 @@ class CpuPanel(Widget):
                 (spark([w.percent], 1), _load_style(w.percent)),
                 f" {w.percent:5.1f}%",
             )
-            for w in workers[:WORKER_ROWS]
+            for w in workers[: self.worker_rows]
         ]
-        if len(workers) > WORKER_ROWS:
-            lines.append(Text(f"  +{len(workers) - WORKER_ROWS} more threads/processes", "dim"))
+        if len(workers) > self.worker_rows:
+            more = len(workers) - self.worker_rows
+            lines.append(Text(f"  +{more} more threads/processes", "dim"))
         return lines

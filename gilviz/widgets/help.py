@@ -24,11 +24,19 @@ wakes: near zero when nothing holds the GIL, large when CPU-bound threads do.
 **Panels.** *Experiment*: what to run (tab moves between fields, enter runs).
 *CPU*: a sparkline per core, and the experiment's load in cores: a GIL-bound thread hops
 between cores, so two cores at 50% can be one core's work. Below it, each worker thread or
-process with its own CPU. *Results*: one row per experiment, with a verdict in words.
-*Speedup*: speedup against workers, with the ideal line.
+process with its own CPU. *Timeline*: a lane per worker, measured from inside the worker:
+`▁▄█` running Python (bar height: its share of the time), `▒` C code with the GIL released,
+`·` waiting on I/O, `─` waiting for the GIL (another worker of its interpreter ran meanwhile),
+`~` waiting for a core. Threads on `cpu` take turns: half-height lanes, one running at a time.
+Choose a result row to see that cell's recorded timeline. *Results*: one row per experiment,
+with a verdict in words. *Speedup*: speedup against workers, with the ideal line.
+
+**Pace.** *watch* makes each cell last a few seconds, so you can see it; *quick* uses tasks
+of about 0.2 s, for measuring.
 
 **Keys.** `r` run, `s` sweep workers 1..2x cores, `escape` cancel, `+`/`-` workers,
-`w`/`e` next workload/executor, `p` plot, `x` export, `?` help, `q` quit, `ctrl+p` commands.
+`w`/`e` next workload/executor, `l` timeline, `p` plot, `x` export, `?` help, `q` quit,
+`ctrl+p` commands. `escape`, `q` or `?` closes this help.
 """
 
 

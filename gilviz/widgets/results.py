@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
+from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 from gilviz.engine import CellFailed
 from gilviz.report import fmt_ratio
@@ -32,6 +34,17 @@ class ResultsLog(DataTable[str | Text]):
 
     BORDER_TITLE = "Results"
 
+    class Chosen(Message):
+        """The cursor moved to a row: its result (None for a failed cell)."""
+
+        def __init__(self, result: Result | None) -> None:
+            super().__init__()
+            self.result = result
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.row_results: dict[RowKey, Result | None] = {}
+
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
@@ -43,10 +56,12 @@ class ResultsLog(DataTable[str | Text]):
         self.border_subtitle = (
             verdict_cell.plain if isinstance(verdict_cell, Text) else verdict_cell
         )
+        self.post_message(self.Chosen(self.row_results.get(event.row_key)))
 
     def add_result(self, result: Result) -> None:
         ok = Text("yes", "green") if result.checksum_ok else Text("NO", "bold red")
         self._append(
+            result,
             _clock(result.finished_at),
             result.workload,
             result.executor,
@@ -64,6 +79,7 @@ class ResultsLog(DataTable[str | Text]):
         cell = failure.cell
         reason = Text(f"failed: {failure.reason}", "red")
         self._append(
+            None,
             datetime.now().strftime("%H:%M:%S"),
             workload,
             cell.executor,
@@ -77,10 +93,12 @@ class ResultsLog(DataTable[str | Text]):
             reason,
         )
 
-    def _append(self, *cells: str | Text) -> None:
+    def _append(self, result: Result | None, *cells: str | Text) -> None:
         if self.row_count >= MAX_ROWS:
-            self.remove_row(next(iter(self.rows)))
-        self.add_row(*cells)
+            oldest = next(iter(self.rows))
+            self.remove_row(oldest)
+            self.row_results.pop(oldest, None)
+        self.row_results[self.add_row(*cells)] = result
         self.move_cursor(row=self.row_count - 1)
 
 

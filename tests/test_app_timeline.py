@@ -1,0 +1,127 @@
+"""The timeline panel and the watch pace in the app, driven with Pilot against real runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from gilviz.app import LIVE_REFRESH_S, GilvizApp
+from gilviz.spec import WATCH_WORK_S, Choice
+from gilviz.widgets.timeline import TimelinePanel
+from tests.app_fixtures import make_app
+
+pytestmark = pytest.mark.usefixtures("no_leftovers")
+CPU_THREADS = Choice("cpu", "threads", 2, tasks=4, size=4_000_000)
+"""Four tasks of about 0.15 s each: a threads cell long enough for several live updates."""
+
+
+def panel_text(app: GilvizApp) -> str:
+    return str(app.query_one(TimelinePanel).render())
+
+
+async def finish(app: GilvizApp, pilot) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def until(pilot, predicate, what: str) -> None:
+    """Wait, bounded, on a condition (never a fixed sleep)."""
+    for _ in range(3000):
+        if predicate():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def test_threads_get_live_lanes_then_the_recorded_timeline(tmp_path):
+    app = make_app(tmp_path, CPU_THREADS)
+    async with app.run_test(size=(120, 36)) as pilot:
+        panel = app.query_one(TimelinePanel)
+        assert "r runs one" in panel_text(app)
+        await pilot.press("r")
+
+        def live_lanes() -> bool:
+            running = app.live is not None and app.live.running and app.live.cell == "threads x2"
+            return running and "w2" in panel_text(app) and "live" in str(panel.border_subtitle)
+
+        await until(pilot, live_lanes, "two live lanes during the threads cell")
+        assert str(panel.border_title) == "Timeline · threads x2 on cpu"
+        await finish(app, pilot)
+        assert "overlap" in str(panel.border_subtitle), "the exact figures, once done"
+        assert panel.result is app.results[-1] and panel.result.executor == "threads"
+        assert "─ GIL wait" in panel_text(app)
+        await pilot.press("up")  # the serial baseline's row
+        assert str(panel.border_title) == "Timeline · serial x1 on cpu"
+        assert panel_text(app).count("\n") == 1, "one lane and the legend"
+
+
+async def test_a_row_without_a_timeline_says_so(tmp_path):
+    from gilviz.store import ResultStore
+    from tests.conftest import make_result
+
+    store = ResultStore(tmp_path / "results.jsonl")
+    store.append(make_result())  # saved before timelines existed
+    app = make_app(tmp_path, store=store)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert "No timeline was recorded for this row." in panel_text(app)
+
+
+async def test_l_hides_and_shows_the_timeline(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        panel = app.query_one(TimelinePanel)
+        await pilot.press("l")
+        assert not panel.display
+        await pilot.press("l")
+        assert panel.display
+
+
+@pytest.mark.parametrize(("pace", "task_s"), [("watch", WATCH_WORK_S / 8), ("quick", None)])
+async def test_the_pace_sets_what_calibration_aims_at(tmp_path, pace, task_s):
+    app = make_app(tmp_path, Choice("sleep", "threads", 2, tasks=8, pace=pace))
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        assert app.live is not None and app.live.run.spec.task_s == task_s
+        await pilot.press("escape")
+        await finish(app, pilot)
+
+
+async def test_a_size_overrides_the_pace_and_says_so(tmp_path):
+    app = make_app(tmp_path, Choice("cpu", "threads", 2, size=1000, pace="watch"))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert "pace is not used" in str(app.query_one("#pace-help").render())
+
+
+async def test_the_cpu_panel_names_what_runs_and_shows_process_workers(tmp_path):
+    choice = Choice("cpu", "processes", 2, tasks=4, size=20_000_000)
+    app = make_app(tmp_path, choice)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("r")
+        cpu = app.cpu_panel
+        await until(pilot, lambda: cpu.running == "serial x1", "the baseline named")
+        assert "no experiment running" not in str(cpu.render())
+        assert str(cpu.border_title) == "CPU · serial x1"
+        await until(
+            pilot,
+            lambda: (
+                cpu.running == "processes x2"
+                and sum(w.label.startswith("process ") for w in cpu.snapshot.workers) >= 2
+            ),
+            "two process workers in the CPU panel",
+        )
+        assert "process " in str(cpu.render())
+        await pilot.press("escape")
+        await finish(app, pilot)
+        assert str(cpu.border_title) == "CPU"
+
+
+async def test_the_panels_are_sampled_four_times_a_second_while_a_run_goes(tmp_path):
+    app = make_app(tmp_path, Choice("sleep", "threads", 2, tasks=2, size=5000))
+    async with app.run_test() as pilot:
+        assert app.sampling_s == 1.0
+        await pilot.press("r")
+        assert app.sampling_s == LIVE_REFRESH_S == 0.25
+        await pilot.press("escape")
+        await finish(app, pilot)
+        assert app.sampling_s == 1.0
