@@ -101,3 +101,39 @@ def test_kill_9_of_the_app_keeps_finished_results_and_leaves_no_runner(launch, t
     loaded = ResultStore(results).load()
     assert not loaded.warnings
     assert [r.executor for r in loaded.results] == ["serial"]
+
+
+CPU_THREADS = ["--workload", "cpu", "--executor", "threads", "--workers", "2", "--tasks", "4"]
+
+
+def lane_glyphs(terminal: Terminal, label: str) -> str:
+    """The glyphs drawn in the timeline lane labelled `label`."""
+    row = next(r for r in terminal.screen.display if r.startswith(f"│ {label} "))
+    return row[2 + 8 : row.rindex("│")].strip()
+
+
+@pytest.mark.parametrize(
+    "env", [TERMINALS["NO_COLOR=1"], TERMINALS["TERM=xterm"]], ids=["NO_COLOR=1", "TERM=xterm"]
+)
+def test_the_timeline_reads_without_colour_live_and_on_a_chosen_row(launch, env):
+    terminal = launch([*CPU_THREADS, "--size", "8000000"], **env)  # ~0.3 s a task here
+    terminal.wait_for("Experiment")
+    terminal.press("r")
+    terminal.wait_for("Timeline · threads x2 on cpu")
+    while "w2" not in terminal.text() or not lane_glyphs(terminal, "w2"):
+        terminal.read(0.05)
+    assert "live" in terminal.text()
+    assert_readable(terminal, env)
+    terminal.wait_for("Done in")
+    assert "overlap" in terminal.text() and "hand-offs/s" in terminal.text()
+    for label in ("w1", "w2"):  # taking turns: bars below full height, or GIL waits
+        drawn = set(lane_glyphs(terminal, label))
+        assert drawn <= set("▁▂▃▄▅▆▇█─ ") and drawn & set("▁▂▃▄▅▆▇─"), drawn
+    legend = next(r for r in terminal.screen.display if "GIL wait" in r)
+    for glyphs in ("▁▄█", "▒░", "·", "─", "~"):
+        assert glyphs in legend, f"{glyphs!r} missing from the legend: {legend}"
+    assert_readable(terminal, env)
+    terminal.press("\x1b[A")  # up: the serial baseline's row
+    terminal.wait_for("Timeline · serial x1 on cpu")
+    assert set(lane_glyphs(terminal, "w1")) <= set("▇█ "), "one worker, running the whole time"
+    assert "w2" not in [r[2:4] for r in terminal.screen.display]
