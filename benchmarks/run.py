@@ -39,17 +39,19 @@ def physics(repeat: int) -> None:
     print(
         f"\n## Speedup at {cores} workers (tasks = 2 x workers, repeat {repeat}), median (min-max)"
     )
-    print(f"{'workload':<9}{'threads':>22}{'processes':>22}")
+    print(f"{'workload':<9}{'threads':>22}{'processes':>22}   timeline: overlap, hand-offs/s")
     for workload in ("cpu", "hash", "sleep"):
         cells = (Cell("threads", cores), Cell("processes", cores))
         spec = ExperimentSpec(workload, cells, tasks=2 * cores, repeat=repeat)
         finished = run_experiment(spec)
         baseline = finished.results[0].walls
         row = [workload]
+        seen = []
         for result in finished.results[1:]:
             speedups = [statistics.median(baseline) / w for w in result.walls]
             row.append(spread(speedups, "{:.2f}x"))
-        print(f"{row[0]:<9}{row[1]:>22}{row[2]:>22}")
+            seen.append(f"{result.executor} {result.overlap:.2f}, {result.handoffs_per_s:.0f}")
+        print(f"{row[0]:<9}{row[1]:>22}{row[2]:>22}   {'; '.join(seen)}")
 
 
 def overhead(pairs: int) -> None:
@@ -73,15 +75,75 @@ def overhead(pairs: int) -> None:
     print(f"ratio {spread(ratios, '{:.3f}')}")
 
 
+def timeline_cost(pairs: int) -> None:
+    """What recording the timeline costs: a task alone in this process, then whole cells."""
+    from gilviz import timeline
+    from gilviz.workloads import hash_task
+
+    print(f"\n## Timeline recording: time with / time without (target <= 1.02), {pairs} pairs")
+    tasks = {"cpu task": lambda: cpu_task(3_000_000), "hash task": lambda: hash_task(40)}
+    for name, task in tasks.items():
+        ratios = []
+        for _ in range(pairs):  # interleaved; the best of 5 each, so noise adds least
+            off = min(timeit.repeat(task, number=1, repeat=5))
+            timeline.attach()
+            on = min(timeit.repeat(task, number=1, repeat=5))
+            timeline.detach()
+            ratios.append(on / off)
+        print(f"{name + ', in process':<26} {spread(ratios, '{:.3f}')}")
+    cells = (Cell("threads", 2), Cell("processes", 2))
+    ratios_of: dict[str, list[float]] = {}
+    for _ in range(pairs):
+        walls = {}
+        for record in (True, False):
+            spec = ExperimentSpec("cpu", cells, tasks=4, task_s=0.25, timeline=record)
+            walls[record] = run_experiment(spec).results
+        for on, off in zip(walls[True], walls[False], strict=True):
+            name = f"cpu {on.executor} x{on.workers}, whole cell"
+            ratios_of.setdefault(name, []).append(on.wall_s / off.wall_s)
+    for name, values in ratios_of.items():
+        print(f"{name:<26} {spread(values, '{:.3f}')}")
+
+
+def timeline_memory() -> None:
+    """A long cell's timeline stays bounded: ten minutes of 8 threads taking 5 ms turns."""
+    import tracemalloc
+
+    from gilviz.timeline import RUN, STALL, Collector
+
+    ms = 1_000_000
+    tracemalloc.start()
+    collector = Collector(max(1000, 200_000 // 8))
+    for second in range(600):
+        for worker in range(8):
+            flat = []
+            for slot in range(second * 200, (second + 1) * 200):
+                state = RUN if slot % 8 == worker else STALL
+                flat.extend((state, slot * 5 * ms, (slot + 1) * 5 * ms))
+            collector.add((1, worker), flat)
+        collector.take_new()  # what the live updates take, five times a second
+    held = sum(len(lane.intervals) for lane in collector.lanes.values())
+    cell = collector.finish(shared_gil=True)
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    print("\n## Timeline memory: a 10-minute cell, 8 threads taking 5 ms turns (960,000 intervals)")
+    print(
+        f"kept {held} intervals (bounded by the lane cap), peak {peak:.0f} MiB traced; "
+        f"overlap {cell.overlap:.2f}, {cell.handoffs_per_s:.0f} hand-offs/s still exact"
+    )
+
+
 def lateness(windows: int, seconds: float) -> None:
     """Event-loop lateness of the app while an 8-thread cpu experiment runs."""
     from gilviz.app import GilvizApp
 
-    async def measure(in_process: bool) -> list[float]:
+    async def measure(in_process: bool, timeline: bool = True) -> list[float]:
         app = GilvizApp(choice=Choice("cpu", "threads", 8, tasks=400, size=200_000), store=None)
         late: list[float] = []
         stop = threading.Event()
         async with app.run_test(size=(120, 36)) as pilot:
+            if not timeline:
+                await pilot.press("l")
             if in_process:
                 burners = [
                     threading.Thread(target=_burn, args=(stop,), daemon=True) for _ in range(8)
@@ -106,11 +168,12 @@ def lateness(windows: int, seconds: float) -> None:
     print(
         f"\n## Event-loop lateness with 8 CPU-bound threads, {windows} windows of {seconds:.0f} s (target p99 <= 16 ms)"
     )
-    runs = [asyncio.run(measure(in_process=False)) for _ in range(windows)]
-    print(
-        f"{'gilviz (runner process)':<36} p50 {spread([statistics.median(r) for r in runs], '{:.1f}')} ms"
-        f"  p99 {spread([p99(r) for r in runs], '{:.1f}')} ms  max {max(max(r) for r in runs):.1f} ms"
-    )
+    for label, shown in (("gilviz, timeline shown", True), ("gilviz, timeline hidden", False)):
+        runs = [asyncio.run(measure(in_process=False, timeline=shown)) for _ in range(windows)]
+        print(
+            f"{label:<36} p50 {spread([statistics.median(r) for r in runs], '{:.1f}')} ms"
+            f"  p99 {spread([p99(r) for r in runs], '{:.1f}')} ms  max {max(max(r) for r in runs):.1f} ms"
+        )
     late = asyncio.run(measure(in_process=True))
     print(
         f"{'same threads in the app (1 window)':<36} p50 {statistics.median(late):.1f} ms"
@@ -123,7 +186,10 @@ def _burn(stop: threading.Event) -> None:
         cpu_task(10_000)
 
 
-APP_ARGS = ("--workload", "cpu", "--executor", "threads", "--workers", "8", "--tasks", "200")
+APP_ARGS = (
+    *("--workload", "cpu", "--executor", "threads", "--workers", "8", "--tasks", "200"),
+    *("--pace", "quick"),  # 40 s of serial baseline: the run outlasts every window
+)
 
 
 def _launch_app() -> tuple[int, int, float]:
@@ -167,21 +233,25 @@ def terminal(seconds: float) -> None:
     print(
         f"\n## The real app in a 120x36 terminal, {seconds:.0f} s windows (targets: idle <= 1% CPU and <= 8 KB/s; run <= 3% and <= 16 KB/s)"
     )
-    pid, fd, _ = _launch_app()
-    _read_until(fd, b"Experiment", 10.0)
-    app = psutil.Process(pid)
-    _drain(fd, 2.0)  # let start-up settle
-    for label, action in (("idle", None), ("during a run", lambda: os.write(fd, b"r"))):
-        if action:
-            action()
-            _drain(fd, 1.0)
-        cpu_before = sum(app.cpu_times()[:2])
-        count = _drain(fd, seconds)
-        cpu = (sum(app.cpu_times()[:2]) - cpu_before) / seconds * 100
-        print(
-            f"{label:<17} app CPU {cpu:4.1f}% of one core, terminal output {count / seconds / 1024:5.1f} KB/s"
-        )
-    _quit_app(pid, fd)
+    for shown in (True, False):
+        pid, fd, _ = _launch_app()
+        _read_until(fd, b"Experiment", 10.0)
+        app = psutil.Process(pid)
+        if not shown:
+            os.write(fd, b"l")
+        _drain(fd, 2.0)  # let start-up settle
+        timeline = "timeline shown" if shown else "timeline hidden"
+        for label in ("idle", "during a run"):
+            if label != "idle":
+                os.write(fd, b"r")
+                _drain(fd, 1.0)
+            cpu_before = sum(app.cpu_times()[:2])
+            count = _drain(fd, seconds)
+            cpu = (sum(app.cpu_times()[:2]) - cpu_before) / seconds * 100
+            print(
+                f"{label:<13} {timeline:<16} app CPU {cpu:4.1f}% of one core, terminal output {count / seconds / 1024:5.1f} KB/s"
+            )
+        _quit_app(pid, fd)
 
 
 def _set_size(fd: int, cols: int, rows: int) -> None:
@@ -250,6 +320,8 @@ def finding_workers(calls: int) -> None:
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "physics": lambda a: physics(1 if a.quick else 3),
+    "timeline-cost": lambda a: timeline_cost(3 if a.quick else 7),
+    "timeline-memory": lambda a: timeline_memory(),
     "overhead": lambda a: overhead(3 if a.quick else 7),
     "lateness": lambda a: lateness(3, 5) if a.quick else lateness(5, 10),
     "first-frame": lambda a: first_frame(5 if a.quick else 9),

@@ -1,6 +1,6 @@
 """What each worker was doing, measured from inside: activity stamps become state intervals.
 
-Workloads do their work in small chunks (about 0.2 ms) and call `mark(state)` after each one.
+Workloads do their work in small chunks (about 0.3 ms) and call `mark(state)` after each one.
 A mark reads the wall clock and the thread's own CPU clock: a chunk whose wall time is longer
 than the CPU time it used was *stalled* for the difference (off the CPU: waiting for the GIL,
 or for a core). Intervals go to the runner live (a sink) and with each task's record.
@@ -170,6 +170,8 @@ class Lane:
     """Nanoseconds recorded in RUN, C, IO and STALL (exact, whatever was downsampled)."""
     resumes: int = 0
     """Stalls this worker came back from."""
+    last: tuple[int, int] = (-1, -1)
+    """The state and end of the interval added last (a stall split by a flush is one)."""
     pending: list[int] = field(default_factory=list)
     """Flat intervals not yet sent in a live update."""
 
@@ -193,7 +195,8 @@ class Collector:
                 state, start, end = flat[i], flat[i + 1], flat[i + 2]
                 lane.intervals.append((state, start, end))
                 lane.totals[state] += end - start
-                lane.resumes += state == STALL
+                lane.resumes += state == STALL and lane.last != (STALL, start)
+                lane.last = (state, end)
             while len(lane.intervals) > self.lane_cap:
                 _downsample(lane, self.lane_cap)
 
@@ -346,9 +349,15 @@ def analyse(lanes: list[Lane], shared_gil: bool, gaps_are_io: bool = False) -> C
     workers = []
     working = 0
     for lane, intervals in zip(lanes, classified, strict=True):
-        spent = [0] * len(STATES)
+        # Exact totals (downsampling coarsens the picture, never these); the stall time is
+        # split into GIL and core waits as the classified intervals split it.
+        drawn = [0] * len(STATES)
         for state, left, right in intervals:
-            spent[state] += right - left
+            drawn[state] += right - left
+        spent = [lane.totals[RUN], lane.totals[C], max(lane.totals[IO], drawn[IO]), 0, 0]
+        stalled = lane.totals[STALL]
+        gil_part = drawn[GIL] / (drawn[GIL] + drawn[CORE]) if drawn[GIL] + drawn[CORE] else 0.0
+        spent[GIL], spent[CORE] = stalled * gil_part, stalled * (1 - gil_part)
         working += spent[RUN] + spent[C]
         shares = {name: spent[s] / span for s, name in enumerate(STATES)}
         shares["idle"] = max(0.0, 1.0 - sum(shares.values()))

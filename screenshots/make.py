@@ -1,6 +1,6 @@
 """Regenerate screenshots/*.svg: real captures of the app running real experiments.
 
-Run: .venv/bin/python screenshots/make.py   (takes about a minute; uses a throwaway results file)
+Run: .venv/bin/python screenshots/make.py   (takes about two minutes; throwaway results files)
 """
 
 from __future__ import annotations
@@ -26,24 +26,28 @@ async def until(pilot, condition: Callable[[], bool], limit_s: float = 120) -> N
     raise TimeoutError("the app never reached the awaited state")
 
 
-def mid_cell(app: GilvizApp, executor: str) -> bool:
-    live = app.live
-    return live is not None and live.cell.startswith(executor) and live.done >= 6
+def mid_cell(app: GilvizApp, executor: str, seconds: float) -> bool:
+    """`seconds` into the cell: its lanes hold enough to read."""
+    live, lanes = app.live, app.timeline_panel.live
+    running = live is not None and live.running and live.cell.startswith(executor)
+    return running and lanes is not None and lanes.now_us >= seconds * 1e6
 
 
-async def mid_run(executor: str, name: str, store: ResultStore) -> None:
-    app = GilvizApp(Choice("cpu", executor, 4, tasks=32), store=store)  # long: mid-cell
+async def mid_run(
+    workload: str, executor: str, seconds: float, name: str, store: ResultStore
+) -> None:
+    app = GilvizApp(Choice(workload, executor, 2, pace="watch"), store=store)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        await until(pilot, lambda: mid_cell(app, executor))
-        await pilot.pause(1.1)  # one more CPU sample inside the cell
+        await until(pilot, lambda: mid_cell(app, executor, seconds))
+        await pilot.pause(0.3)  # one more live tick inside the cell
         app.save_screenshot(str(HERE / name))
         await pilot.press("escape")
         await app.workers.wait_for_complete()
 
 
 async def results_and_help(store: ResultStore) -> None:
-    app = GilvizApp(Choice("cpu", "threads", 2, tasks=8), store=store)
+    app = GilvizApp(Choice("cpu", "threads", 2, tasks=8, pace="quick"), store=store)
     async with app.run_test(size=SIZE) as pilot:
         for executor in ("threads", "processes"):
             app.controls.query_one("#executor").value = executor
@@ -52,6 +56,9 @@ async def results_and_help(store: ResultStore) -> None:
                 pilot, lambda: app.live is None and "Done" in str(app.query_one("#status").render())
             )
         await pilot.pause()  # the footer rebuilds when the run ends: r and s come back
+        for _ in range(4):  # threads x4, x2 (the processes sweep is below them)
+            await pilot.press("up")
+        await pilot.pause()
         app.save_screenshot(str(HERE / "results-plot.svg"))
         await pilot.press("question_mark")
         await pilot.pause()
@@ -60,8 +67,14 @@ async def results_and_help(store: ResultStore) -> None:
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        await mid_run("threads", "threads-cpu.svg", ResultStore(Path(scratch) / "a.jsonl"))
-        await mid_run("processes", "processes-cpu.svg", ResultStore(Path(scratch) / "b.jsonl"))
+        shots = (  # at the watch pace a GIL-bound cell lasts ~5 s, a parallel one ~2.5 s
+            ("cpu", "threads", 3.0, "threads-cpu.svg"),  # threads take turns on the GIL
+            ("cpu", "processes", 1.5, "processes-cpu.svg"),  # processes run side by side
+            ("hash", "threads", 1.5, "threads-hash.svg"),  # C code that releases the GIL
+        )
+        for n, (workload, executor, seconds, name) in enumerate(shots):
+            store = ResultStore(Path(scratch) / f"{n}.jsonl")
+            await mid_run(workload, executor, seconds, name, store)
         await results_and_help(ResultStore(Path(scratch) / "c.jsonl"))
     print(f"wrote {', '.join(sorted(p.name for p in HERE.glob('*.svg')))}")
 

@@ -109,6 +109,16 @@ def test_a_lane_stays_bounded_however_long_the_cell_and_keeps_its_start():
     assert max(hi for _, _, hi in lane.intervals) == 50_000 * MS
     assert lane.totals[RUN] == lane.totals[STALL] == 25_000 * MS, "totals stay exact"
     assert lane.resumes == 25_000
+    figures = collector.finish(shared_gil=False)
+    assert figures.overlap == pytest.approx(0.5), "figures come from the exact totals"
+    assert figures.workers[0]["shares"]["core"] == pytest.approx(0.5)
+
+
+def test_a_stall_split_by_a_flush_is_one_resume():
+    collector = Collector()
+    collector.add((1, 1), [RUN, 0, 1 * MS, STALL, 1 * MS, 3 * MS])
+    collector.add((1, 1), [STALL, 3 * MS, 6 * MS, RUN, 6 * MS, 7 * MS])
+    assert lane_of(collector, (1, 1)).resumes == 1
 
 
 def test_a_stall_is_a_gil_wait_only_while_another_worker_of_its_process_runs():
