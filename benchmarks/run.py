@@ -54,6 +54,26 @@ def physics(repeat: int) -> None:
         print(f"{row[0]:<9}{row[1]:>22}{row[2]:>22}   {'; '.join(seen)}")
 
 
+def scaling() -> None:
+    """The timeline's figures as workers grow, up to the usable cores: threads on cpu keep
+    one running at a time, processes and threads on hash run as many as there are cores."""
+    from gilviz.results import gil_wait_share
+    from gilviz.spec import default_workers
+
+    workers = default_workers(usable_cores())
+    print(f"\n## Scaling, workers {workers}, tasks = 2 x most workers, tasks ~0.1 s alone")
+    print(f"{'cell':<22}{'speedup':>9}{'overlap':>9}{'busy':>7}{'hand-offs/s':>13}{'GIL wait':>10}")
+    for workload in ("cpu", "hash"):
+        cells = tuple(Cell(e, n) for e in ("threads", "processes") for n in workers)
+        spec = ExperimentSpec(workload, cells, tasks=2 * max(workers), task_s=0.1)
+        for r in run_experiment(spec).results[1:]:
+            print(
+                f"{workload + ' ' + r.executor + ' x' + str(r.workers):<22}{r.speedup:>8.2f}x"
+                f"{r.overlap:>9.2f}{r.parallelism:>7.2f}{r.handoffs_per_s:>13.0f}"
+                f"{gil_wait_share(r):>9.0%}"
+            )
+
+
 def overhead(pairs: int) -> None:
     """gilviz's serial wall time against a plain script timing the same loop, in pairs."""
     size = 1_500_000
@@ -322,6 +342,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "physics": lambda a: physics(1 if a.quick else 3),
     "timeline-cost": lambda a: timeline_cost(3 if a.quick else 7),
     "timeline-memory": lambda a: timeline_memory(),
+    "scaling": lambda a: scaling(),
     "overhead": lambda a: overhead(3 if a.quick else 7),
     "lateness": lambda a: lateness(3, 5) if a.quick else lateness(5, 10),
     "first-frame": lambda a: first_frame(5 if a.quick else 9),

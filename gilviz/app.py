@@ -82,7 +82,8 @@ class LiveRun:
 
     def status(self) -> str:
         tasks = f"{self.done}/{self.total} tasks"
-        return f"Running {self.cell} on {self.run.spec.workload} · {tasks} · {self.elapsed():.1f} s"
+        # Whole seconds: at 4 Hz a tenth would repaint the line on every tick.
+        return f"Running {self.cell} on {self.run.spec.workload} · {tasks} · {self.elapsed():.0f} s"
 
 
 class RunnerEvent(Message):

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gilviz.timeline import CORE, GIL, STALL, STATES, STORED_LANES, bin_intervals, group_lanes
+from gilviz.timeline import CORE, GIL, STALL, STATES, STORED_LANES, group_lanes
 
 HEIGHTS = "▁▂▃▄▅▆▇█"
 GLYPHS = {"c": "▒", "io": "·", "gil": "─", "core": "~", "idle": " "}
@@ -79,29 +79,33 @@ def _refit(columns: list[list[float]], width: int) -> list[list[float]]:
     return out
 
 
-def from_live(
-    lanes: dict[int, tuple[int, list[tuple[int, int, int]]]],
-    start_us: int,
-    end_us: int,
-    width: int,
-    shared_gil: bool,
-) -> list[LaneView]:
-    """Lanes from live raw intervals ({index: (pid, [(state, start_us, end_us)])}).
+def from_live(binned: dict[int, tuple[int, list[list[float]]]], shared_gil: bool) -> list[LaneView]:
+    """Lanes from live columns of raw shares ({index: (pid, columns)}, a STALL still unsorted
+    in the GIL slot).
 
     A stall is drawn as a GIL wait where another worker of the same process ran Python in the
     same column (and the workers share a GIL), else as a wait for a core: the runner's exact
     classification, at the resolution of a column.
     """
-    indices = sorted(lanes)
-    binned = {i: bin_intervals(lanes[i][1], start_us, end_us, width) for i in indices}
+    indices = sorted(binned)
+    ran: dict[int, list[float]] = {}  # per process, the Python run by all its lanes, by column
     for i in indices:
-        pid = lanes[i][0]
-        others = [binned[j] for j in indices if j != i and lanes[j][0] == pid]
-        for column, shares in enumerate(binned[i]):
+        pid, columns = binned[i]
+        total = ran.setdefault(pid, [0.0] * len(columns))
+        for column, shares in enumerate(columns):
+            total[column] += shares[0]
+    views = []
+    for i in indices:
+        pid, columns = binned[i]
+        resolved = []
+        for column, shares in enumerate(columns):
+            shares = list(shares)
             stalled, shares[STALL] = shares[STALL], 0.0
-            others_ran = shared_gil and any(o[column][0] > 0 for o in others)
+            others_ran = shared_gil and ran[pid][column] - shares[0] > 1e-9
             shares[GIL if others_ran else CORE] += stalled
-    return aggregate([LaneView(f"w{i + 1}", binned[i]) for i in indices])
+            resolved.append(shares)
+        views.append(LaneView(f"w{i + 1}", resolved))
+    return views
 
 
 def aggregate(views: list[LaneView], most: int = STORED_LANES) -> list[LaneView]:

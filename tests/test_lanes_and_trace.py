@@ -8,7 +8,7 @@ import pytest
 
 from gilviz import lanes
 from gilviz.cli import main
-from gilviz.timeline import IO, RUN, STALL, STATES, C, Collector
+from gilviz.timeline import IO, RUN, STALL, STATES, C, Collector, bin_intervals
 from gilviz.trace import chrome_trace
 from tests.conftest import make_result
 
@@ -43,8 +43,12 @@ def test_every_state_differs_in_glyph_not_only_colour():
     assert len(drawn) == len(STATES)
 
 
-def live(*lanes_: tuple[int, list[tuple[int, int, int]]]) -> dict:
-    return {i: lane for i, lane in enumerate(lanes_)}
+def live(*lanes_: tuple[int, list[tuple[int, int, int]]], columns: int = 2) -> dict:
+    """Raw intervals over 0..100 as the live view bins them: {index: (pid, columns)}."""
+    return {
+        i: (pid, bin_intervals(intervals, 0, 100, columns))
+        for i, (pid, intervals) in enumerate(lanes_)
+    }
 
 
 def test_live_stalls_are_gil_waits_only_beside_a_running_worker_of_the_same_process():
@@ -52,21 +56,21 @@ def test_live_stalls_are_gil_waits_only_beside_a_running_worker_of_the_same_proc
         (1, [(RUN, 0, 50), (STALL, 50, 100)]),
         (1, [(STALL, 0, 50), (RUN, 50, 100)]),
     )
-    drawn = lanes.from_live(turns, 0, 100, 2, shared_gil=True)
+    drawn = lanes.from_live(turns, shared_gil=True)
     assert [lanes.strip(v.columns) for v in drawn] == [
         [("█", "run"), ("─", "gil")],
         [("─", "gil"), ("█", "run")],
     ]
-    apart = lanes.from_live(turns, 0, 100, 2, shared_gil=False)
+    apart = lanes.from_live(turns, shared_gil=False)
     assert lanes.strip(apart[0].columns)[1] == ("~", "core")
-    other_processes = live((1, [(STALL, 0, 100)]), (2, [(RUN, 0, 100)]))
-    drawn = lanes.from_live(other_processes, 0, 100, 1, shared_gil=True)
+    other_processes = live((1, [(STALL, 0, 100)]), (2, [(RUN, 0, 100)]), columns=1)
+    drawn = lanes.from_live(other_processes, shared_gil=True)
     assert lanes.strip(drawn[0].columns) == [("~", "core")]
 
 
 def test_many_workers_share_lanes_and_say_so():
-    many = live(*[(1, [(RUN, 0, 100)]) for _ in range(40)])
-    drawn = lanes.from_live(many, 0, 100, 4, shared_gil=False)
+    many = live(*[(1, [(RUN, 0, 100)]) for _ in range(40)], columns=4)
+    drawn = lanes.aggregate(lanes.from_live(many, shared_gil=False))
     assert len(drawn) == 16 and drawn[-1].label == "w38-40"
 
 

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from gilviz.sampler import CpuHistory, Snapshot
+from gilviz.widgets.repaint import changed_regions
 
 BARS = " ▁▂▃▄▅▆▇█"
 HEAT_STRIP_FROM = 17
@@ -43,8 +44,8 @@ class CpuPanel(Widget):
         self.probe_ms: float | None = None
         self.running: str | None = None
         self.worker_rows = WORKER_ROWS
-        self.rows = 0
-        """Lines drawn by the last `show`."""
+        self._drawn: tuple[int, list[Text]] = (-1, [])
+        """The lines built by the last `show`, and the width they were built for."""
 
     def show(
         self,
@@ -56,10 +57,16 @@ class CpuPanel(Widget):
         """Draw a sample; `running` names what runs now ("threads x2", "starting"), or None."""
         self.snapshot, self.history, self.probe_ms = snapshot, history, probe_ms
         self.running = running
-        self.border_title = "CPU" if running is None else f"CPU · {running}"
-        rows = len(self._lines(self.content_region.width or 80))
-        self.refresh(layout=rows != self.rows)  # a layout pass only when the height changes
-        self.rows = rows
+        title = "CPU" if running is None else f"CPU · {running}"
+        if self.border_title != title:  # setting it repaints, even to the same words
+            self.border_title = title
+        width = self.content_region.width or 80
+        before = self._drawn[1]
+        regions = changed_regions(before, self._build(width), width)
+        if regions is None:
+            self.refresh(layout=True)  # a layout pass only when the height changes
+        elif regions:
+            self.refresh(*regions)
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         return len(self._lines(width))
@@ -68,6 +75,11 @@ class CpuPanel(Widget):
         return Text("\n").join(self._lines(self.content_region.width or 80))
 
     def _lines(self, width: int) -> list[Text]:
+        """The lines `show` built, unless the width changed since."""
+        drawn_width, lines = self._drawn
+        return lines if drawn_width == width else self._build(width)
+
+    def _build(self, width: int) -> list[Text]:
         per_core = self.snapshot.per_core
         lines = (
             self._heat_strip(per_core, width)
@@ -78,6 +90,7 @@ class CpuPanel(Widget):
         if self.probe_ms is not None:
             lines.append(Text(f"GIL probe: {self.probe_ms:.1f} ms late"))
         lines.extend(self._workers())
+        self._drawn = (width, lines)
         return lines
 
     def _core_line(self, index: int, width: int) -> Text:

@@ -1,7 +1,9 @@
 """The timeline panel: a lane per worker showing, measured, when it ran, waited and stalled.
 
-Live, time scrolls left as the cell runs (a column is LIVE_COLUMN_US); afterwards, or when a
-result row is chosen, it shows that cell's recorded timeline fitted to the panel's width.
+Live, each interval is binned once, as it arrives, into columns of LIVE_COLUMN_US; the lanes
+fill from the left and then page on by half a width, so a 4 Hz tick repaints only the newest
+columns (`changed_regions`). Afterwards, or when a result row is chosen, the panel shows that
+cell's recorded timeline fitted to its width.
 """
 
 from __future__ import annotations
@@ -14,39 +16,62 @@ from textual.widget import Widget
 from gilviz import lanes
 from gilviz.engine import TimelineUpdate
 from gilviz.results import Result
+from gilviz.timeline import STATES
+from gilviz.widgets.repaint import changed_regions
 
 LIVE_COLUMN_US = 50_000
-"""One live column is 50 ms: a 100-column lane holds the last 5 s."""
+"""One live column is 50 ms: a 100-column lane holds 5 s."""
 LABEL_WIDTH = 8
 EMPTY = "Each worker gets a lane here while a run goes: r runs one."
 
 
 @dataclass
 class LiveLanes:
-    """The running cell's raw intervals, as they arrive; older than the window is dropped."""
+    """The running cell's raw shares per 50 ms column (absolute, from the cell's start)."""
 
     title: str
     shared_gil: bool
-    lanes: dict[int, tuple[int, list[tuple[int, int, int]]]] = field(default_factory=dict)
+    columns: dict[int, dict[int, list[float]]] = field(default_factory=dict)
+    """Per lane index: column number -> share of each raw state (RUN, C, IO, STALL)."""
+    pids: dict[int, int] = field(default_factory=dict)
     now_us: int = 0
 
     def add(self, update: TimelineUpdate) -> None:
         self.now_us = max(self.now_us, update.now_us)
         for index, pid, flat in update.lanes:
-            kept = self.lanes.setdefault(index, (pid, []))[1]
-            kept.extend((flat[i], flat[i + 1], flat[i + 2]) for i in range(0, len(flat), 3))
+            self.pids[index] = pid
+            columns = self.columns.setdefault(index, {})
+            for i in range(0, len(flat), 3):
+                _spread(columns, flat[i], flat[i + 1], flat[i + 2])
 
-    def window(self, columns: int) -> tuple[int, int]:
-        """The span the lanes show: the first `columns` columns, then the latest ones."""
-        span = columns * LIVE_COLUMN_US
-        end = max(span, self.now_us)
-        return end - span, end
+    def first_column(self, width: int) -> int:
+        """The window's first column: 0 until the lanes are full, then half a width on."""
+        now = self.now_us // LIVE_COLUMN_US
+        step = max(1, width // 2)
+        return 0 if now < width else ((now - width) // step + 1) * step
 
-    def drop_before(self, start_us: int) -> None:
-        """Forget intervals that ended before the window: memory stays bounded."""
-        for index, (pid, kept) in self.lanes.items():
-            if kept and kept[0][2] < start_us:
-                self.lanes[index] = (pid, [iv for iv in kept if iv[2] >= start_us])
+    def view(self, first: int, width: int) -> list[lanes.LaneView]:
+        for columns in self.columns.values():  # what scrolled out is forgotten
+            for old in [c for c in columns if c < first]:
+                del columns[old]
+        empty = [0.0] * len(STATES)
+        binned = {
+            index: (self.pids[index], [columns.get(c, empty) for c in range(first, first + width)])
+            for index, columns in self.columns.items()
+        }
+        return lanes.from_live(binned, self.shared_gil)
+
+
+def _spread(columns: dict[int, list[float]], state: int, start_us: int, end_us: int) -> None:
+    """Add an interval's time to the columns it covers, as shares of each column."""
+    for column in range(start_us // LIVE_COLUMN_US, (end_us - 1) // LIVE_COLUMN_US + 1):
+        low = max(start_us, column * LIVE_COLUMN_US)
+        high = min(end_us, (column + 1) * LIVE_COLUMN_US)
+        if high > low:
+            shares = columns.get(column)
+            if shares is None:
+                shares = columns[column] = [0.0] * len(STATES)
+            shares[state] += (high - low) / LIVE_COLUMN_US
 
 
 class TimelinePanel(Widget):
@@ -59,7 +84,9 @@ class TimelinePanel(Widget):
         self.live: LiveLanes | None = None
         self.result: Result | None = None
         self._most_lanes = 16
-        self.rows = 0
+        self._drawn: tuple[int, list[Text]] = (-1, [])
+        """The lines last built, and the width they were built for."""
+        self._shown_titles = ("Timeline", "")
 
     # --- state --------------------------------------------------------------------------
 
@@ -72,11 +99,11 @@ class TimelinePanel(Widget):
     def most_lanes(self, most: int) -> None:
         if most != self._most_lanes:
             self._most_lanes = most
-            self._redraw(layout=True)
+            self._redraw()
 
     def start_cell(self, title: str, shared_gil: bool) -> None:
         self.live, self.result = LiveLanes(title, shared_gil), None
-        self._redraw(layout=True)
+        self._redraw()
 
     def add(self, update: TimelineUpdate) -> None:
         """New intervals: drawn on the next tick, not at once."""
@@ -84,19 +111,25 @@ class TimelinePanel(Widget):
             self.live.add(update)
 
     def tick(self) -> None:
-        if self.live is not None:
-            self._redraw()
+        """Repaint what changed since the last tick: mostly the newest columns."""
+        if self.live is None or not self.display:
+            return
+        width = self.content_region.width or 80
+        before = self._drawn[1]
+        regions = changed_regions(before, self._build(width), width)
+        if regions is None:
+            self.refresh(layout=True)  # a lane came or went
+        elif regions:
+            self.refresh(*regions)
 
     def show_result(self, result: Result | None) -> None:
         """The recorded timeline of a finished result (None: a row without one)."""
         self.live, self.result = None, result
-        self._redraw(layout=True)
+        self._redraw()
 
-    def _redraw(self, layout: bool = False) -> None:
-        """Live ticks take a layout pass only when the height changes: 4 Hz stays cheap."""
-        rows = len(self._lines(self.content_region.width or 80))
-        self.refresh(layout=layout or rows != self.rows)
-        self.rows = rows
+    def _redraw(self) -> None:
+        self._build(self.content_region.width or 80)
+        self.refresh(layout=True)
 
     # --- drawing ------------------------------------------------------------------------
 
@@ -107,18 +140,26 @@ class TimelinePanel(Widget):
         return Text("\n").join(self._lines(self.content_region.width or 80))
 
     def _lines(self, width: int) -> list[Text]:
+        drawn_width, lines = self._drawn
+        return lines if drawn_width == width else self._build(width)
+
+    def _build(self, width: int) -> list[Text]:
+        """Build the lines for `width` once; render and layout reuse them."""
         columns = max(1, width - LABEL_WIDTH)
         views, title, figures = self._views(columns)
         shown = lanes.aggregate(views, self.most_lanes)
         if len(shown) < len(views):
             title += f" · a lane per {-(-len(views) // len(shown))} workers"
-        self.border_title = f"Timeline · {title}" if title else "Timeline"
-        self.border_subtitle = figures
-        if not shown:
-            return [Text(self._empty_words())]
-        lines = [_lane_line(view) for view in shown]
-        lines.append(_legend(width))
-        return lines
+        self._titles(f"Timeline · {title}" if title else "Timeline", figures)
+        lines = [_lane_line(view) for view in shown] + [_legend(width)] if shown else []
+        self._drawn = (width, lines or [Text(self._empty_words())])
+        return self._drawn[1]
+
+    def _titles(self, title: str, subtitle: str) -> None:
+        """Set the border's titles only when they change: each setting repaints it all."""
+        if (title, subtitle) != self._shown_titles:
+            self._shown_titles = (title, subtitle)
+            self.border_title, self.border_subtitle = title, subtitle
 
     def _empty_words(self) -> str:
         if self.live is not None:
@@ -130,10 +171,8 @@ class TimelinePanel(Widget):
     def _views(self, columns: int) -> tuple[list[lanes.LaneView], str, str]:
         live, result = self.live, self.result
         if live is not None:
-            start, end = live.window(columns)
-            live.drop_before(start)
-            views = lanes.from_live(live.lanes, start, end, columns, live.shared_gil)
-            return views, live.title, f"live · {live.now_us / 1e6:.1f} s"
+            first = live.first_column(columns)
+            return live.view(first, columns), live.title, "live"
         if result is None:
             return [], "", ""
         title = f"{result.executor} x{result.workers} on {result.workload}"
@@ -147,9 +186,18 @@ class TimelinePanel(Widget):
 
 
 def _lane_line(view: lanes.LaneView) -> Text:
+    """A lane's glyphs, appended in runs of one state: few segments to style and send."""
     line = Text(f"{view.label:<{LABEL_WIDTH}}"[:LABEL_WIDTH])
+    run: list[str] = []
+    run_state = ""
     for glyph, state in lanes.strip(view.columns):
-        line.append(glyph, lanes.STYLES[state])
+        if state != run_state and run:
+            line.append("".join(run), lanes.STYLES[run_state])
+            run = []
+        run.append(glyph)
+        run_state = state
+    if run:
+        line.append("".join(run), lanes.STYLES[run_state])
     return line
 
 
