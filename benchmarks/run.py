@@ -129,11 +129,12 @@ def timeline_memory() -> None:
     """A long cell's timeline stays bounded: ten minutes of 8 threads taking 5 ms turns."""
     import tracemalloc
 
+    from gilviz.runner import TRACE_BUDGET
     from gilviz.timeline import RUN, STALL, Collector
 
     ms = 1_000_000
     tracemalloc.start()
-    collector = Collector(max(1000, 200_000 // 8))
+    collector = Collector(max(1000, TRACE_BUDGET // 8))
     for second in range(600):
         for worker in range(8):
             flat = []

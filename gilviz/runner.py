@@ -34,7 +34,7 @@ PROBE_INTERVAL_S = 0.005
 CALIBRATION_FLOOR_S = 0.02
 TIMELINE_INTERVAL_S = 0.2
 """Live timeline updates go out five times a second."""
-TRACE_BUDGET = 200_000
+TRACE_BUDGET = 50_000
 """Intervals a cell's timeline keeps over all its lanes before downsampling older stretches."""
 
 
