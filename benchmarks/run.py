@@ -102,21 +102,30 @@ def timeline_cost(pairs: int) -> None:
 
     print(f"\n## Timeline recording: time with / time without (target <= 1.02), {pairs} pairs")
     tasks = {"cpu task": lambda: cpu_task(3_000_000), "hash task": lambda: hash_task(40)}
+
+    def best_of_5(task: Callable[[], object], record: bool) -> float:
+        if record:
+            timeline.attach()
+        seconds = min(timeit.repeat(task, number=1, repeat=5))
+        if record:
+            timeline.detach()
+        return seconds
+
     for name, task in tasks.items():
         ratios = []
-        for _ in range(pairs):  # interleaved; the best of 5 each, so noise adds least
-            off = min(timeit.repeat(task, number=1, repeat=5))
-            timeline.attach()
-            on = min(timeit.repeat(task, number=1, repeat=5))
-            timeline.detach()
-            ratios.append(on / off)
+        for pair in range(pairs):  # which goes first alternates: order biases a pair
+            order = (True, False) if pair % 2 else (False, True)
+            seconds = {record: best_of_5(task, record) for record in order}
+            ratios.append(seconds[True] / seconds[False])
         print(f"{name + ', in process':<26} {spread(ratios, '{:.3f}')}")
     cells = (Cell("threads", 2), Cell("processes", 2))
+    # One size for both: each experiment would otherwise calibrate its own (and differ).
+    size = run_experiment(ExperimentSpec("cpu", (), tasks=1, task_s=0.25)).results[0].size
     ratios_of: dict[str, list[float]] = {}
-    for _ in range(pairs):
+    for pair in range(pairs):
         walls = {}
-        for record in (True, False):
-            spec = ExperimentSpec("cpu", cells, tasks=4, task_s=0.25, timeline=record)
+        for record in (True, False) if pair % 2 else (False, True):
+            spec = ExperimentSpec("cpu", cells, tasks=4, size=size, timeline=record)
             walls[record] = run_experiment(spec).results
         for on, off in zip(walls[True], walls[False], strict=True):
             name = f"cpu {on.executor} x{on.workers}, whole cell"

@@ -70,7 +70,8 @@ def print_table(results: list[Result], timelines: bool = False) -> None:
     `timelines`, each cell's lanes follow the table."""
     console = Console(width=None if sys.stdout.isatty() else 120)
     table = Table(title=_title(results))
-    for name in ("executor", "workers", "wall s", "min-max", "speedup", "eff.", "busy", "start s"):
+    names = ("executor", "workers", "wall s", "min-max", "speedup", "eff.", "busy", "overlap")
+    for name in (*names, "start s"):
         table.add_column(name, justify="left" if name == "executor" else "right")
     table.add_column("probe p99", justify="right")
     table.add_column("ok")
@@ -83,6 +84,7 @@ def print_table(results: list[Result], timelines: bool = False) -> None:
             report.fmt_ratio(r.speedup),
             report.fmt_ratio(r.efficiency),
             f"{r.parallelism:.2f}",
+            report.fmt_ratio(r.overlap),
             f"{r.startup_s:.3f}",
             f"{r.probe_p99_ms:.1f} ms",
             "yes" if r.checksum_ok else "NO",

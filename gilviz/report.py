@@ -25,6 +25,8 @@ SUMMARY_COLUMNS = (
     "parallelism",
     "startup_s",
     "probe_p99_ms",
+    "overlap",
+    "handoffs_per_s",
     "checksum_ok",
     "finished_at",
 )
@@ -34,10 +36,21 @@ def summary_row(result: Result) -> dict[str, object]:
     """The flat fields of a result plus its verdict: what CSV and Markdown show."""
     data = result.to_dict()
     row = {name: data[name] for name in SUMMARY_COLUMNS}
+    for state, share in mean_shares(result).items():
+        row[f"share_{state}"] = share
     row["python"] = result.env.get("python", "")
     row["gil_enabled"] = result.env.get("gil_enabled", "")
     row["verdict"] = verdict(result)
     return row
+
+
+def mean_shares(result: Result) -> dict[str, float | str]:
+    """The workers' mean share of the cell in each timeline state ("" without a timeline)."""
+    workers = (result.timeline or {}).get("workers") or []
+    states = ("run", "c", "io", "gil", "core", "idle")
+    if not workers:
+        return dict.fromkeys(states, "")
+    return {s: round(sum(w["shares"][s] for w in workers) / len(workers), 4) for s in states}
 
 
 def to_json(results: Sequence[Result]) -> str:
@@ -54,7 +67,17 @@ def to_csv(results: Sequence[Result]) -> str:
 
 
 def to_markdown(results: Sequence[Result]) -> str:
-    header = ["executor", "workers", "wall (s)", "speedup", "eff.", "cores busy", "verdict"]
+    header = [
+        "executor",
+        "workers",
+        "wall (s)",
+        "speedup",
+        "eff.",
+        "cores busy",
+        "overlap",
+        "hand-offs/s",
+        "verdict",
+    ]
     lines = ["| workload | " + " | ".join(header) + " |", "|---" * (len(header) + 1) + "|"]
     for r in results:
         cells = [
@@ -65,6 +88,8 @@ def to_markdown(results: Sequence[Result]) -> str:
             fmt_ratio(r.speedup),
             fmt_ratio(r.efficiency),
             f"{r.parallelism:.2f}",
+            fmt_ratio(r.overlap),
+            "-" if r.handoffs_per_s is None else f"{r.handoffs_per_s:.0f}",
             verdict(r),
         ]
         lines.append("| " + " | ".join(cells) + " |")

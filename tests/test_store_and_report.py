@@ -84,6 +84,28 @@ def test_csv_and_markdown_have_a_row_per_result_with_verdicts():
     assert markdown.count("\n| cpu |") == 2 and "own GIL" in markdown
 
 
+def test_timeline_figures_are_in_csv_markdown_json_and_the_saved_file(tmp_path):
+    from gilviz.timeline import RUN, STALL, Collector
+
+    collector = Collector()
+    collector.add((1, 1), [RUN, 0, 50_000_000, STALL, 50_000_000, 100_000_000])
+    collector.add((1, 2), [STALL, 0, 50_000_000, RUN, 50_000_000, 100_000_000])
+    cell = collector.finish(shared_gil=True)
+    result = make_result(
+        overlap=cell.overlap, handoffs_per_s=cell.handoffs_per_s, timeline=cell.stored()
+    )
+    row = next(csv.DictReader(io.StringIO(report.to_csv([result]))))
+    assert float(row["overlap"]) == pytest.approx(1.0) and float(row["handoffs_per_s"]) == 20.0
+    assert float(row["share_run"]) == float(row["share_gil"]) == pytest.approx(0.5)
+    assert "| 1.00 | 20 |" in report.to_markdown([result])
+    assert json.loads(report.to_json([result]))[0]["timeline"]["workers"][1]["shares"]["run"] == 0.5
+    store = ResultStore(tmp_path / "r.jsonl")
+    store.append(result)
+    assert store.load().results[0].timeline == result.timeline
+    without = next(csv.DictReader(io.StringIO(report.to_csv([make_result()]))))
+    assert without["overlap"] == "" and without["share_run"] == ""
+
+
 def test_speedup_series_keeps_the_latest_point_and_drops_serial():
     results = [
         make_result(executor="serial", workers=1),

@@ -61,6 +61,33 @@ def test_off_cpu_time_below_the_noise_floor_is_no_stall():
     assert [state for state, _, _ in intervals(rec.take())] == [RUN]
 
 
+def test_chunks_that_ran_straight_through_read_no_cpu_clock():
+    clocks = Clocks()
+    reads = []
+    rec = Recorder(wall_ns=lambda: clocks.wall, cpu_ns=lambda: reads.append(1) or clocks.cpu)
+    reads.clear()
+    for _ in range(200):  # 40 ms of 0.2 ms chunks
+        clocks.spend(0.2, 0.2)
+        rec.mark(RUN)
+    assert len(reads) == 1, "the CPU clock (a system call) is read for the first chunk only"
+    clocks.spend(5.2, 0.2)
+    rec.mark(RUN)
+    assert len(reads) == 2 and intervals(rec.take())[1][0] == STALL
+
+
+def test_off_cpu_time_under_the_floor_surfaces_at_the_next_reading():
+    clocks = Clocks()
+    rec = recorder(clocks)
+    clocks.spend(0.2, 0.2)
+    rec.mark(RUN)
+    for _ in range(500):  # each 0.05 ms off the CPU: under the floor, chunk by chunk
+        clocks.spend(0.25, 0.2)
+        rec.mark(RUN)
+    stalls = [iv for iv in intervals(rec.take()) if iv[0] == STALL]
+    assert stalls, "the clock is read at least every 100 ms, so the drift shows as a stall"
+    assert all(hi - lo <= round(0.25 * MS) for _, lo, hi in stalls), "within the one chunk"
+
+
 def test_waiting_on_io_is_never_a_stall_and_begin_skips_time_between_tasks():
     clocks = Clocks()
     rec = recorder(clocks)
