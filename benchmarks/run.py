@@ -100,7 +100,10 @@ def timeline_cost(pairs: int) -> None:
     from gilviz import timeline
     from gilviz.workloads import hash_task
 
-    print(f"\n## Timeline recording: time with / time without (target <= 1.02), {pairs} pairs")
+    print(
+        f"\n## Timeline recording: time with / time without (target <= 1.02), {pairs} pairs;"
+        " 'live' also streams it to the app as it happens"
+    )
     tasks = {"cpu task": lambda: cpu_task(3_000_000), "hash task": lambda: hash_task(40)}
 
     def best_of_5(task: Callable[[], object], record: bool) -> float:
@@ -117,21 +120,24 @@ def timeline_cost(pairs: int) -> None:
             order = (True, False) if pair % 2 else (False, True)
             seconds = {record: best_of_5(task, record) for record in order}
             ratios.append(seconds[True] / seconds[False])
-        print(f"{name + ', in process':<26} {spread(ratios, '{:.3f}')}")
+        print(f"{name + ', in process':<30} {spread(ratios, '{:.3f}')}")
     cells = (Cell("threads", 2), Cell("processes", 2))
     # One size for both: each experiment would otherwise calibrate its own (and differ).
     size = run_experiment(ExperimentSpec("cpu", (), tasks=1, task_s=0.25)).results[0].size
     ratios_of: dict[str, list[float]] = {}
     for pair in range(pairs):
         walls = {}
-        for record in (True, False) if pair % 2 else (False, True):
-            spec = ExperimentSpec("cpu", cells, tasks=4, size=size, timeline=record)
-            walls[record] = run_experiment(spec).results
-        for on, off in zip(walls[True], walls[False], strict=True):
-            name = f"cpu {on.executor} x{on.workers}, whole cell"
-            ratios_of.setdefault(name, []).append(on.wall_s / off.wall_s)
+        for mode in ("off", "recorded", "live") if pair % 2 else ("live", "recorded", "off"):
+            spec = ExperimentSpec(
+                "cpu", cells, tasks=4, size=size, timeline=mode != "off", live=mode == "live"
+            )
+            walls[mode] = run_experiment(spec).results
+        for mode in ("recorded", "live"):
+            for on, off in zip(walls[mode], walls["off"], strict=True):
+                name = f"cpu {on.executor} x{on.workers}, {mode}"
+                ratios_of.setdefault(name, []).append(on.wall_s / off.wall_s)
     for name, values in ratios_of.items():
-        print(f"{name:<26} {spread(values, '{:.3f}')}")
+        print(f"{name:<30} {spread(values, '{:.3f}')}")
 
 
 def timeline_memory() -> None:

@@ -299,6 +299,7 @@ class GilvizApp(App[None]):
             tasks=tasks,
             size=choice.size,
             task_s=task_seconds(choice.pace, tasks),
+            live=True,  # the timeline panel draws it as it happens
         )
         # The bar is determinate from the start: an indeterminate one animates at 60 Hz.
         self.live = LiveRun(ExperimentRun(spec))

@@ -174,15 +174,15 @@ class Experiment:
                 collector = timeline.Collector(max(1000, TRACE_BUDGET // cell.workers))
                 tally = _Tally(reference, batch.tasks, collector)
                 self.probe.take()
-                streaming = self.live.watching(collector, cell)
-                with streaming if batch.record else contextlib.nullcontext():
+                live = batch.record and self.spec.live
+                with self.live.watching(collector, cell) if live else contextlib.nullcontext():
                     timing = executors.run(
                         cell.executor,
                         batch,
                         cell.workers,
                         lambda record, tally=tally: self._on_done(record, tally, cell),
                         self.spec.start_method,
-                        collector.add,
+                        collector.add if live else None,
                     )
                 probe_ms.extend(self.probe.take())
                 walls.append(timing.wall_s)

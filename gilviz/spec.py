@@ -60,6 +60,8 @@ class ExperimentSpec:
     """What calibration aims one task at, alone; None means the quick 0.2 s."""
     timeline: bool = True
     """Record each worker's activity (off only to measure what recording costs)."""
+    live: bool = False
+    """Stream the timeline while cells run (the app draws it); else it comes with each task."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -71,7 +71,7 @@ def test_the_serial_baseline_is_one_lane_and_an_event_loop_waits_for_io():
 def test_live_updates_come_while_a_cell_runs_and_before_it_is_done():
     events = []
     run_experiment(
-        ExperimentSpec("cpu", (Cell("threads", 2),), tasks=4, task_s=0.15),
+        ExperimentSpec("cpu", (Cell("processes", 2),), tasks=4, task_s=0.15, live=True),
         on_event=events.append,
     )
     done_at = next(
@@ -80,7 +80,7 @@ def test_live_updates_come_while_a_cell_runs_and_before_it_is_done():
     updates = [
         e
         for e in events[:done_at]
-        if isinstance(e, TimelineUpdate) and e.cell == Cell("threads", 2) and e.lanes
+        if isinstance(e, TimelineUpdate) and e.cell == Cell("processes", 2) and e.lanes
     ]
     assert len(updates) >= 2, "several updates during a 0.3 s cell"
     lanes = {index for update in updates for index, _, _ in update.lanes}
@@ -88,6 +88,18 @@ def test_live_updates_come_while_a_cell_runs_and_before_it_is_done():
     flat = [v for update in updates for _, _, data in update.lanes for v in data]
     assert all(0 <= flat[i + 1] <= flat[i + 2] for i in range(0, len(flat), 3))
     assert max(u.now_us for u in updates) >= max(flat[2::3]) - 1000
+
+
+def test_headless_runs_stream_nothing_and_still_get_every_interval():
+    events = []
+    finished = run_experiment(
+        ExperimentSpec("cpu", (Cell("processes", 2),), tasks=4, task_s=0.15),
+        on_event=events.append,
+    )
+    assert not [e for e in events if isinstance(e, TimelineUpdate)]
+    processes = finished.results[-1]
+    assert processes.overlap is not None and processes.timeline is not None
+    assert processes.overlap == pytest.approx(processes.parallelism, abs=0.2)
 
 
 def test_recording_off_records_nothing():
