@@ -169,6 +169,21 @@ def test_separate_interpreters_never_wait_for_each_others_gil():
     assert cell.workers[0]["shares"]["core"] == pytest.approx(0.5)
 
 
+@pytest.mark.parametrize(
+    ("pids", "shared_gil", "why"),
+    [
+        ((1, 1), False, "threads of a free-threaded build share no GIL"),
+        ((1, 2), True, "another process's running worker holds another GIL"),
+    ],
+)
+def test_a_stall_beside_a_running_worker_is_a_gil_wait_only_on_a_shared_gil(pids, shared_gil, why):
+    collector = Collector()
+    collector.add((pids[0], 1), [RUN, 0, 10 * MS, STALL, 10 * MS, 20 * MS])
+    collector.add((pids[1], 2), [RUN, 0, 20 * MS])
+    shares = collector.finish(shared_gil=shared_gil).workers[0]["shares"]
+    assert (shares["gil"], shares["core"]) == (0.0, pytest.approx(0.5)), why
+
+
 def test_overlap_counts_workers_running_at_once_and_handoffs_count_resumes():
     turns = Collector()  # two threads taking 5 ms turns for 100 ms
     for worker in (0, 1):

@@ -1,0 +1,219 @@
+"""Break the timeline's measuring code one way at a time; a test must go red for each.
+
+Run: .venv/bin/python tools/timeline_mutants.py [N ...]   (a few minutes; N picks mutants)
+Each mutant edits one line, runs the timeline's tests, and puts the line back. A broad
+mutation-testing run over every measuring module (mutmut) is issue 9's; this one is targeted.
+"""
+
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+TESTS = [
+    "tests/test_timeline.py",
+    "tests/test_lanes_and_trace.py",
+    "tests/test_timeline_engine.py",
+    "tests/test_store_and_report.py",
+    "tests/test_repaint.py",
+]
+MUTANTS = [
+    (
+        "gilviz/timeline.py",
+        "            if off > STALL_MIN_NS:",
+        "            if False:",
+        "stalls never detected",
+    ),
+    (
+        "gilviz/timeline.py",
+        "half = (wall - off) // 2",
+        "half = 0",
+        "stall placed at the chunk's start",
+    ),
+    (
+        "gilviz/timeline.py",
+        "off = min(wall, (now - self.read_at) - (cpu - self.cpu))",
+        "off = min(wall, (now - start) - (cpu - self.cpu))",
+        "off-CPU time from the wrong span",
+    ),
+    (
+        "gilviz/timeline.py",
+        "and wall <= fastest + STALL_MIN_NS and",
+        "and wall <= fastest * 100 and",
+        "slow chunks taken as fast",
+    ),
+    (
+        "gilviz/timeline.py",
+        "and now - self.read_at < FLUSH_NS",
+        "and True",
+        "CPU clock never re-anchored",
+    ),
+    (
+        "gilviz/timeline.py",
+        "working += spent[RUN] + spent[C]",
+        "working += spent[RUN]",
+        "overlap ignores C without the GIL",
+    ),
+    (
+        "gilviz/timeline.py",
+        "overlap=working / span,",
+        "overlap=working / span / 2,",
+        "overlap halved",
+    ),
+    (
+        "gilviz/timeline.py",
+        "lane.resumes += state == STALL and lane.last != (STALL, start)",
+        "lane.resumes += state == STALL",
+        "a split stall counted twice",
+    ),
+    (
+        "gilviz/timeline.py",
+        "handoffs_per_s=sum(lane.resumes for lane in lanes) / (span / 1e9),",
+        "handoffs_per_s=0.0,",
+        "hand-offs never counted",
+    ),
+    (
+        "gilviz/timeline.py",
+        "if j != i and shared_gil and lanes[j].key[0] == lanes[i].key[0]",
+        "if j != i and lanes[j].key[0] == lanes[i].key[0]",
+        "separate GILs treated as shared",
+    ),
+    (
+        "gilviz/timeline.py",
+        "if j != i and shared_gil and lanes[j].key[0] == lanes[i].key[0]",
+        "if j != i and shared_gil",
+        "other processes' runs count as GIL holders",
+    ),
+    (
+        "gilviz/timeline.py",
+        "out.append((GIL, at, cut))",
+        "out.append((CORE, at, cut))",
+        "GIL waits called core waits",
+    ),
+    (
+        "gilviz/timeline.py",
+        "spent = [lane.totals[RUN], lane.totals[C], max(lane.totals[IO], drawn[IO]), 0, 0]",
+        "spent = [drawn[RUN], drawn[C], drawn[IO], 0, 0]",
+        "shares from downsampled intervals",
+    ),
+    (
+        "gilviz/timeline.py",
+        "while len(lane.intervals) > self.lane_cap:",
+        "if len(lane.intervals) > 10**9:",
+        "lanes unbounded",
+    ),
+    (
+        "gilviz/timeline.py",
+        "ordered = [_fill_gaps(lane, start, end, IO) for lane in ordered]",
+        "pass",
+        "event loop gaps not I/O",
+    ),
+    (
+        "gilviz/timeline.py",
+        'name: "".join(LEVELS[min(9, round(c[s] * 9))] for c in columns)',
+        'name: "".join(LEVELS[min(9, round(c[s] * 8))] for c in columns)',
+        "stored bins scaled wrong",
+    ),
+    (
+        "gilviz/workloads.py",
+        "        mark(RUN)\n    return acc",
+        "    return acc",
+        "cpu workload never marks",
+    ),
+    (
+        "gilviz/workloads.py",
+        "        digest.update(_HASH_BLOCK)\n        mark(C)",
+        "        digest.update(_HASH_BLOCK)\n        mark(RUN)",
+        "hash marked as Python",
+    ),
+    (
+        "gilviz/workloads.py",
+        "        time.sleep(min(left, SLEEP_CHUNK_S))\n        mark(IO)",
+        "        time.sleep(min(left, SLEEP_CHUNK_S))\n        mark(RUN)",
+        "sleep marked as running",
+    ),
+    (
+        "gilviz/executors.py",
+        "            timeline.recorder().mark(timeline.IO)\n",
+        "",
+        "event loop never marks its waits",
+    ),
+    (
+        "gilviz/runner.py",
+        '"overlap": statistics.median(t.overlap for t in timelines),',
+        '"overlap": timelines[0].overlap * 0,',
+        "overlap lost on the way out",
+    ),
+    (
+        "gilviz/runner.py",
+        '            self.collector.add((record["pid"], record["tid"]), recorded)\n',
+        "            pass\n",
+        "task records' intervals dropped",
+    ),
+    (
+        "gilviz/lanes.py",
+        "            others_ran = shared_gil and ran[pid][column] - shares[0] > 1e-9",
+        "            others_ran = shared_gil",
+        "live stalls always GIL",
+    ),
+    (
+        "gilviz/lanes.py",
+        '        return HEIGHTS[max(0, min(7, round(run * 8) - 1))], "run"',
+        '        return HEIGHTS[7], "run"',
+        "bar height ignores the share",
+    ),
+    (
+        "gilviz/trace.py",
+        "        offset += span + GAP_US",
+        "        offset += 0",
+        "cells overlap in the trace",
+    ),
+    (
+        "gilviz/report.py",
+        "for w in workers) / len(workers), 4)",
+        "for w in workers), 4)",
+        "mean shares summed",
+    ),
+]
+
+
+def main() -> int:
+    only = sys.argv[1:]
+    ran, survivors = 0, []
+    for n, (path, old, new, what) in enumerate(MUTANTS):
+        if only and str(n) not in only:
+            continue
+        file = ROOT / path
+        text = file.read_text()
+        assert text.count(old) == 1, (n, what, text.count(old))
+        file.write_text(text.replace(old, new))
+        try:
+            run = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    "-q",
+                    "-x",
+                    "-p",
+                    "no:cacheprovider",
+                    *TESTS,
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+        finally:
+            file.write_text(text)
+        ran += 1
+        killed = run.returncode != 0
+        print(f"{'killed  ' if killed else 'SURVIVED'} {n:2} {what}", flush=True)
+        if not killed:
+            survivors.append(what)
+    print(f"{ran - len(survivors)} of {ran} killed")
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
