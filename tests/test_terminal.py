@@ -128,12 +128,13 @@ def test_the_timeline_reads_without_colour_live_and_on_a_chosen_row(launch, env)
     assert "overlap" in terminal.text() and "hand-offs/s" in terminal.text()
     for label in ("w1", "w2"):  # taking turns: bars below full height, or GIL waits
         drawn = set(lane_glyphs(terminal, label))
-        assert drawn <= set("▁▂▃▄▅▆▇█─ ") and drawn & set("▁▂▃▄▅▆▇─"), drawn
+        assert drawn <= set("▁▂▃▄▅▆▇█─~ ") and drawn & set("▁▂▃▄▅▆▇─"), drawn  # ~: a busy machine
     legend = next(r for r in terminal.screen.display if "GIL wait" in r)
     for glyphs in ("▁▄█", "▒░", "·", "─", "~"):
         assert glyphs in legend, f"{glyphs!r} missing from the legend: {legend}"
     assert_readable(terminal, env)
     terminal.press("\x1b[A")  # up: the serial baseline's row
     terminal.wait_for("Timeline · serial x1 on cpu")
-    assert set(lane_glyphs(terminal, "w1")) <= set("▇█ "), "one worker, running the whole time"
+    serial = lane_glyphs(terminal, "w1")  # one worker, running (a busy machine may preempt it)
+    assert "─" not in serial and serial.count("█") > len(serial) / 2, serial
     assert "w2" not in [r[2:4] for r in terminal.screen.display]
