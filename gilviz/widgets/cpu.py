@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.widget import Widget
 
 from gilviz.sampler import CpuHistory, Snapshot
-from gilviz.widgets.repaint import changed_regions
+from gilviz.widgets.repaint import LinesPanel
 
 BARS = " ▁▂▃▄▅▆▇█"
 HEAT_STRIP_FROM = 17
@@ -32,7 +31,7 @@ def _load_style(percent: float) -> str:
     return "red" if percent >= 85 else "yellow" if percent >= 40 else "green"
 
 
-class CpuPanel(Widget):
+class CpuPanel(LinesPanel):
     """Renders the latest snapshot; everything it draws comes from `show`."""
 
     BORDER_TITLE = "CPU"
@@ -44,8 +43,6 @@ class CpuPanel(Widget):
         self.probe_ms: float | None = None
         self.running: str | None = None
         self.worker_rows = WORKER_ROWS
-        self._drawn: tuple[int, list[Text]] = (-1, [])
-        """The lines built by the last `show`, and the width they were built for."""
 
     def show(
         self,
@@ -60,26 +57,9 @@ class CpuPanel(Widget):
         title = "CPU" if running is None else f"CPU · {running}"
         if self.border_title != title:  # setting it repaints, even to the same words
             self.border_title = title
-        width = self.content_region.width or 80
-        before = self._drawn[1]
-        regions = changed_regions(before, self._build(width), width)
-        if regions is None:
-            self.refresh(layout=True)  # a layout pass only when the height changes
-        elif regions:
-            self.refresh(*regions)
+        self.repaint_changes()
 
-    def get_content_height(self, container: object, viewport: object, width: int) -> int:
-        return len(self._lines(width))
-
-    def render(self) -> Text:
-        return Text("\n").join(self._lines(self.content_region.width or 80))
-
-    def _lines(self, width: int) -> list[Text]:
-        """The lines `show` built, unless the width changed since."""
-        drawn_width, lines = self._drawn
-        return lines if drawn_width == width else self._build(width)
-
-    def _build(self, width: int) -> list[Text]:
+    def build_lines(self, width: int) -> list[Text]:
         per_core = self.snapshot.per_core
         lines = (
             self._heat_strip(per_core, width)
@@ -90,7 +70,6 @@ class CpuPanel(Widget):
         if self.probe_ms is not None:
             lines.append(Text(f"GIL probe: {self.probe_ms:.1f} ms late"))
         lines.extend(self._workers())
-        self._drawn = (width, lines)
         return lines
 
     def _core_line(self, index: int, width: int) -> Text:

@@ -4,6 +4,50 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.geometry import Region
+from textual.widget import Widget
+
+
+class LinesPanel(Widget):
+    """A panel drawn as lines of text, built once per update and reused by layout and render;
+    an update repaints only the cells that changed."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._drawn: tuple[int, list[Text]] = (-1, [])
+        """The lines last built, and the width they were built for."""
+
+    def build_lines(self, width: int) -> list[Text]:
+        """The panel's lines at `width` (subclasses draw here)."""
+        raise NotImplementedError
+
+    def repaint_changes(self) -> None:
+        """Rebuild the lines and repaint what changed: a layout pass when the count changed."""
+        width = self.content_region.width or 80
+        before = self._drawn[1]
+        regions = changed_regions(before, self._build(width), width)
+        if regions is None:
+            self.refresh(layout=True)
+        elif regions:
+            self.refresh(*regions)
+
+    def redraw(self) -> None:
+        """Rebuild the lines and lay the panel out again (its state changed wholesale)."""
+        self._build(self.content_region.width or 80)
+        self.refresh(layout=True)
+
+    def get_content_height(self, container: object, viewport: object, width: int) -> int:
+        return len(self._lines(width))
+
+    def render(self) -> Text:
+        return Text("\n").join(self._lines(self.content_region.width or 80))
+
+    def _lines(self, width: int) -> list[Text]:
+        drawn_width, lines = self._drawn
+        return lines if drawn_width == width else self._build(width)
+
+    def _build(self, width: int) -> list[Text]:
+        self._drawn = (width, self.build_lines(width))
+        return self._drawn[1]
 
 
 def changed_regions(before: list[Text], after: list[Text], width: int) -> list[Region] | None:

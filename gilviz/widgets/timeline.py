@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rich.text import Text
-from textual.widget import Widget
 
 from gilviz import lanes
 from gilviz.engine import TimelineUpdate
 from gilviz.results import Result
 from gilviz.timeline import STATES
-from gilviz.widgets.repaint import changed_regions
+from gilviz.widgets.repaint import LinesPanel
 
 LIVE_COLUMN_US = 50_000
 """One live column is 50 ms: a 100-column lane holds 5 s."""
@@ -74,7 +73,7 @@ def _spread(columns: dict[int, list[float]], state: int, start_us: int, end_us: 
             shares[state] += (high - low) / LIVE_COLUMN_US
 
 
-class TimelinePanel(Widget):
+class TimelinePanel(LinesPanel):
     """Renders the live cell or a chosen result; everything it draws comes from its state."""
 
     BORDER_TITLE = "Timeline"
@@ -84,8 +83,6 @@ class TimelinePanel(Widget):
         self.live: LiveLanes | None = None
         self.result: Result | None = None
         self._most_lanes = 16
-        self._drawn: tuple[int, list[Text]] = (-1, [])
-        """The lines last built, and the width they were built for."""
         self._shown_titles = ("Timeline", "")
 
     # --- state --------------------------------------------------------------------------
@@ -99,11 +96,11 @@ class TimelinePanel(Widget):
     def most_lanes(self, most: int) -> None:
         if most != self._most_lanes:
             self._most_lanes = most
-            self._redraw()
+            self.redraw()
 
     def start_cell(self, title: str, shared_gil: bool) -> None:
         self.live, self.result = LiveLanes(title, shared_gil), None
-        self._redraw()
+        self.redraw()
 
     def add(self, update: TimelineUpdate) -> None:
         """New intervals: drawn on the next tick, not at once."""
@@ -112,39 +109,17 @@ class TimelinePanel(Widget):
 
     def tick(self) -> None:
         """Repaint what changed since the last tick: mostly the newest columns."""
-        if self.live is None or not self.display:
-            return
-        width = self.content_region.width or 80
-        before = self._drawn[1]
-        regions = changed_regions(before, self._build(width), width)
-        if regions is None:
-            self.refresh(layout=True)  # a lane came or went
-        elif regions:
-            self.refresh(*regions)
+        if self.live is not None and self.display:
+            self.repaint_changes()
 
     def show_result(self, result: Result | None) -> None:
         """The recorded timeline of a finished result (None: a row without one)."""
         self.live, self.result = None, result
-        self._redraw()
-
-    def _redraw(self) -> None:
-        self._build(self.content_region.width or 80)
-        self.refresh(layout=True)
+        self.redraw()
 
     # --- drawing ------------------------------------------------------------------------
 
-    def get_content_height(self, container: object, viewport: object, width: int) -> int:
-        return len(self._lines(width))
-
-    def render(self) -> Text:
-        return Text("\n").join(self._lines(self.content_region.width or 80))
-
-    def _lines(self, width: int) -> list[Text]:
-        drawn_width, lines = self._drawn
-        return lines if drawn_width == width else self._build(width)
-
-    def _build(self, width: int) -> list[Text]:
-        """Build the lines for `width` once; render and layout reuse them."""
+    def build_lines(self, width: int) -> list[Text]:
         columns = max(1, width - LABEL_WIDTH)
         views, title, figures = self._views(columns)
         shown = lanes.aggregate(views, self.most_lanes)
@@ -152,8 +127,7 @@ class TimelinePanel(Widget):
             title += f" · a lane per {-(-len(views) // len(shown))} workers"
         self._titles(f"Timeline · {title}" if title else "Timeline", figures)
         lines = [_lane_line(view) for view in shown] + [_legend(width)] if shown else []
-        self._drawn = (width, lines or [Text(self._empty_words())])
-        return self._drawn[1]
+        return lines or [Text(self._empty_words())]
 
     def _titles(self, title: str, subtitle: str) -> None:
         """Set the border's titles only when they change: each setting repaints it all."""
