@@ -19,8 +19,9 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from gilviz.timeline import IO, RUN, C, attach, marker, recording, take_pending
@@ -235,11 +236,37 @@ async def run_task_async(
     start = time.monotonic()
     cpu_start = time.thread_time()
     spec = WORKLOADS[workload]
-    if spec.async_task is None:
-        value: int | bytes = spec.task(size, arg)
-    else:
-        value = await spec.async_task(size, arg)
-    return _record(index, start, cpu_start, value)
+    if spec.async_task is None:  # runs inline: no other coroutine runs meanwhile
+        return _record(index, start, cpu_start, spec.task(size, arg))
+    metered = _Metered(spec.async_task(size, arg))
+    record = _record(index, start, cpu_start, await metered)
+    record["cpu_s"] = metered.cpu_s  # its own CPU, not that of coroutines run while it waited
+    return record
+
+
+class _Metered:
+    """Awaits a coroutine, adding up the thread CPU time of its own steps only."""
+
+    def __init__(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        self.coroutine = coroutine
+        self.cpu_s = 0.0
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        step: Callable[[], Any] = lambda: self.coroutine.send(None)  # noqa: E731
+        while True:
+            before = time.thread_time()
+            try:
+                waiting_on = step()
+            except StopIteration as done:
+                return done.value
+            finally:
+                self.cpu_s += time.thread_time() - before
+            try:
+                sent = yield waiting_on  # the event loop runs other coroutines meanwhile
+            except BaseException as exc:  # cancellation: pass it in
+                step = partial(self.coroutine.throw, exc)
+            else:
+                step = partial(self.coroutine.send, sent)
 
 
 def _record(index: int, start: float, cpu_start: float, value: int | bytes) -> dict[str, Any]:

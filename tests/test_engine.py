@@ -178,3 +178,29 @@ def test_cell_done_events_carry_results():
         ExperimentSpec("sleep", (Cell("asyncio", 2),), tasks=2, size=1), on_event=events.append
     )
     assert [e.result.executor for e in events if isinstance(e, CellDone)] == ["serial", "asyncio"]
+
+
+def test_asyncio_counts_each_task_its_own_cpu_not_its_neighbours():
+    """One event loop runs one coroutine at a time: its busy figure cannot pass one core."""
+    finished = run_experiment(ExperimentSpec("mixed", (Cell("asyncio", 2),), tasks=4, size=300_000))
+    loop = finished.results[-1]
+    assert loop.parallelism <= 1.1, "the CPU of coroutines run during an await is not this task's"
+    assert all(r["cpu_s"] <= r["end"] - r["start"] + 0.01 for r in loop.records)
+
+
+async def test_a_metered_coroutine_is_cancelled_through_the_meter():
+    import asyncio
+
+    from gilviz.workloads import _Metered
+
+    metered = _Metered(asyncio.sleep(30))
+    task = asyncio.ensure_future(_await(metered))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert metered.cpu_s < 0.01
+
+
+async def _await(awaitable):
+    return await awaitable
