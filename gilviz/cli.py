@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -165,9 +166,22 @@ def _exit_cleanly_on_hangup() -> None:
 
 
 def _store(args: argparse.Namespace) -> ResultStore | None:
+    """Where results go, refused before anything runs if no line could be appended there."""
     if getattr(args, "no_save", False):
         return None
-    return ResultStore(args.results or default_results_path())
+    chosen = args.results or os.environ.get("GILVIZ_RESULTS")
+    path = Path(chosen) if chosen else default_results_path()
+    if path.is_dir():
+        _refuse(f"results file {path} is a folder: name a file in it")
+    if chosen and not path.parent.is_dir():  # only the default data folder is made for you
+        _refuse(f"results file {path}: there is no folder {path.parent}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab"):
+            pass
+    except OSError as exc:
+        _refuse(f"results file {path} cannot be written: {exc.strerror}")
+    return ResultStore(path)
 
 
 def _refuse(message: str) -> NoReturn:
@@ -284,6 +298,8 @@ def cmd_list() -> int:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
+    if args.results is not None and not args.results.is_file():
+        _refuse(f"--results {args.results}: no such file")
     loaded = ResultStore(args.results or default_results_path()).load()
     for warning in loaded.warnings:
         print(f"gilviz: warning: {warning}", file=sys.stderr)

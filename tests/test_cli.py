@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -240,3 +241,42 @@ def test_python_runs_as_an_argument_list_never_through_a_shell(capsys, tmp_path,
     assert code == 0
     assert json.loads(capsys.readouterr().out)[0]["env"]["executable"] == str(odd)
     assert not list(tmp_path.glob("pwned*")), "part of the path was run as a command"
+
+
+def _unwritable() -> str:
+    return "/sys/gilviz-results.jsonl"  # refused even to root
+
+
+@pytest.mark.parametrize(
+    ("results", "words"),
+    [
+        ("{tmp}", "is a folder"),
+        ("{tmp}/missing/results.jsonl", "there is no folder"),
+        pytest.param(
+            _unwritable(),
+            "cannot be written",
+            marks=pytest.mark.skipif(not os.path.isdir("/sys"), reason="needs Linux's /sys"),
+        ),
+    ],
+)
+def test_a_bad_results_path_is_refused_before_anything_runs(tmp_path, capsys, results, words):
+    path = results.format(tmp=tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", *QUICK_RUN, "--results", path])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and words in err and len(err.strip().splitlines()) == 1
+    assert "runner pid" not in err, "nothing ran"
+    assert not (tmp_path / "missing").exists(), "only the default data folder is created"
+
+
+def test_the_default_data_folder_is_created_on_demand(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("GILVIZ_RESULTS")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert main(["run", *QUICK_RUN]) == 0
+    assert len(ResultStore(tmp_path / "data" / "gilviz" / "results.jsonl").load().results) == 2
+
+
+def test_results_from_a_missing_file_say_so(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["results", "--results", str(tmp_path / "nope.jsonl")])
+    assert exit_info.value.code == 2 and "no such file" in capsys.readouterr().err
