@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import tracemalloc
 from collections.abc import Iterator
 
@@ -178,3 +179,17 @@ def test_a_thread_started_between_samples_shows_its_cpu_at_once():
     leave.set()
     thread.join()
     assert loads[f"thread {thread.native_id}"] > 0
+
+
+def test_a_busy_worker_never_reads_above_one_core():
+    """One thread uses at most one core, whatever the kernel's accounting rounds to."""
+    run = ExperimentRun(ExperimentSpec("cpu", (Cell("processes", 1),), tasks=2, size=20_000_000))
+    sampler = Sampler(per_core=lambda: [100.0, 100.0], clock=time.monotonic)
+    readings: list[float] = []
+    for event in _follow(run, sampler):
+        if isinstance(event, Progress) and event.cell.executor == "processes":
+            for _ in range(12):
+                time.sleep(0.1)  # a real window between samples: ticks would round by 10%
+                readings += [w.percent for w in sampler.sample().workers if "process" in w.label]
+            run.cancel()
+    assert readings and max(readings) <= 102.0, readings
