@@ -342,7 +342,7 @@ class GilvizApp(App[None]):
             self.timeline_panel.show_result(event.result)  # exact, until the next cell starts
         elif isinstance(event, CellFailed):
             self.results_log.add_failure(live.run.spec.workload, event)
-            where = f"{event.cell.executor} x{event.cell.workers} failed"
+            where = f"{event.cell.label} failed"
             self.notify(event.reason, title=where, severity="error")
         elif isinstance(event, Finished):
             self._finish(live, event)

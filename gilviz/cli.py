@@ -235,7 +235,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     )
                     store = None
             if isinstance(event, CellFailed):
-                display.note(f"{event.cell.executor} x{event.cell.workers} failed: {event.reason}")
+                display.note(f"{event.cell.label} failed: {event.reason}")
 
         try:
             finished = run_experiment(spec, args.python, on_event)

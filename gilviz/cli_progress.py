@@ -53,7 +53,7 @@ class RunDisplay:
         elif isinstance(event, Calibrated):
             self.note(f"task size {event.size} {event.unit} (~{event.task_s:.2f} s alone)")
         elif isinstance(event, CellStarted):
-            label = f"{event.cell.executor} x{event.cell.workers}"
+            label = event.cell.label
             self.progress.update(self.task, description=label, completed=0, total=None)
         elif isinstance(event, Tick):
             self.progress.update(self.task, completed=event.done, total=event.total)
