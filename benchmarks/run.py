@@ -149,7 +149,7 @@ def timeline_memory() -> None:
 
     ms = 1_000_000
     tracemalloc.start()
-    collector = Collector(max(1000, TRACE_BUDGET // 8))
+    collector = Collector(max(1000, TRACE_BUDGET // 8), streaming=True)  # as the app streams
     for second in range(600):
         for worker in range(8):
             flat = []

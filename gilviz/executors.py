@@ -71,15 +71,17 @@ def run(
     on_done: OnDone,
     start_method: str | None = None,
     sink: timeline.Sink | None = None,
+    live: bool = False,
 ) -> Timing:
-    """Run `batch` with `executor` and `workers` workers; `sink` receives live timelines
-    (without one, each task's record carries what its worker recorded)."""
+    """Run `batch` with `executor` and `workers` workers. `sink` takes timelines the task
+    records do not carry; with `live`, workers also hand it theirs as they go."""
     available, reason = availability(executor)
     if not available:
         raise RuntimeError(f"{executor} is unavailable: {reason}")
-    sink = sink if batch.record else None
+    leftovers = sink if batch.record else None
+    sink = leftovers if live else None
     if executor in ("serial", "asyncio"):
-        with _recording_here(batch.record, sink):
+        with _recording_here(batch.record, sink, leftovers):
             if executor == "serial":
                 return _run_serial(batch, on_done)
             return _run_asyncio(batch, workers, on_done)
@@ -119,8 +121,11 @@ def _put(queue: Any, key: tuple[int, int], data: list[int]) -> None:
 
 
 @contextmanager
-def _recording_here(record: bool, sink: timeline.Sink | None) -> Iterator[None]:
-    """Record this (the runner's) thread while serial or asyncio tasks run in it."""
+def _recording_here(
+    record: bool, sink: timeline.Sink | None, leftovers: timeline.Sink | None
+) -> Iterator[None]:
+    """Record this (the runner's) thread while serial or asyncio tasks run in it; what no
+    task record took (the event loop's last wait) goes to `leftovers`."""
     if not record:
         yield
         return
@@ -129,8 +134,8 @@ def _recording_here(record: bool, sink: timeline.Sink | None) -> Iterator[None]:
         yield
     finally:
         key, rest = timeline.detach()
-        if rest and sink is not None:
-            sink(key, rest)
+        if rest and leftovers is not None:
+            leftovers(key, rest)
 
 
 @contextmanager

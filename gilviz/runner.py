@@ -171,10 +171,10 @@ class Experiment:
                 batch = dataclasses.replace(batch, fail_index=fault.workers)
             for repeat in range(self.spec.repeat):
                 self.emit.send("cell_started", cell=_cell_dict(cell), repeat=repeat)
-                collector = timeline.Collector(max(1000, TRACE_BUDGET // cell.workers))
+                live = batch.record and self.spec.live
+                collector = timeline.Collector(max(1000, TRACE_BUDGET // cell.workers), live)
                 tally = _Tally(reference, batch.tasks, collector)
                 self.probe.take()
-                live = batch.record and self.spec.live
                 with self.live.watching(collector, cell) if live else contextlib.nullcontext():
                     timing = executors.run(
                         cell.executor,
@@ -182,7 +182,8 @@ class Experiment:
                         cell.workers,
                         lambda record, tally=tally: self._on_done(record, tally, cell),
                         self.spec.start_method,
-                        collector.add if live else None,
+                        collector.add,
+                        live,
                     )
                 probe_ms.extend(self.probe.take())
                 walls.append(timing.wall_s)

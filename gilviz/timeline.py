@@ -196,8 +196,10 @@ class Lane:
 class Collector:
     """A cell's timeline as it arrives from its workers (from any thread)."""
 
-    def __init__(self, lane_cap: int = LANE_CAP) -> None:
+    def __init__(self, lane_cap: int = LANE_CAP, streaming: bool = False) -> None:
         self.lane_cap = lane_cap
+        self.streaming = streaming
+        """Keep what arrives for `take_new` (live updates); else only the lanes."""
         self.lanes: dict[tuple[int, int], Lane] = {}
         self._lock = threading.Lock()
 
@@ -206,7 +208,7 @@ class Collector:
             lane = self.lanes.get(key)
             if lane is None:
                 lane = self.lanes[key] = Lane(len(self.lanes), key, [], [0, 0, 0, 0])
-            if len(lane.pending) < 3 * self.lane_cap:  # nobody takes them: keep the first
+            if self.streaming and len(lane.pending) < 3 * self.lane_cap:
                 lane.pending.extend(flat)
             for i in range(0, len(flat), 3):
                 state, start, end = flat[i], flat[i + 1], flat[i + 2]

@@ -228,3 +228,24 @@ def test_the_stored_form_is_compact_and_groups_many_workers():
 def test_nothing_recorded_gives_empty_figures():
     cell = analyse([], shared_gil=True)
     assert (cell.overlap, cell.handoffs_per_s, cell.workers) == (0.0, 0.0, [])
+
+
+def test_headless_workers_hand_nothing_over_and_leftovers_still_arrive():
+    from gilviz import executors
+
+    handed: list[list[int]] = []
+    records: list[dict] = []
+    sink = lambda key, flat: handed.append(flat)  # noqa: E731
+    threads = executors.Batch("cpu", 200_000, 4, None, record=True)
+    executors.run("threads", threads, 2, records.append, sink=sink, live=False)
+    assert not handed and all(r["timeline"] for r in records), "all of it rides in the records"
+    loop = executors.Batch("sleep", 20, 2, None, record=True)
+    executors.run("asyncio", loop, 2, records.append, sink=sink, live=False)
+    assert handed and handed[-1][-3] == IO, "the event loop's last wait, which no record took"
+
+
+def test_a_collector_keeps_live_updates_only_when_streaming():
+    quiet, streaming = Collector(), Collector(streaming=True)
+    for collector in (quiet, streaming):
+        collector.add((1, 1), [RUN, 0, MS])
+    assert quiet.take_new() == [] and len(streaming.take_new()) == 1
