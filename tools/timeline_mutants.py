@@ -163,6 +163,12 @@ MUTANTS = [
         "bar height ignores the share",
     ),
     (
+        "gilviz/executors.py",
+        "        if rest and leftovers is not None:",
+        "        if False:",
+        "what no task record took is lost",
+    ),
+    (
         "gilviz/trace.py",
         "        offset += span + GAP_US",
         "        offset += 0",
