@@ -100,7 +100,7 @@ def print_table(results: list[Result], timelines: bool = False) -> None:
 
 
 def _timeline(result: Result, width: int) -> str:
-    title = f"\n{result.executor} x{result.workers} on {result.workload}"
+    title = f"\n{result.title}"
     if result.timeline is None or result.overlap is None:
         return f"{title}: no timeline recorded"
     figures = (

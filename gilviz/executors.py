@@ -78,17 +78,17 @@ def run(
     available, reason = availability(executor)
     if not available:
         raise RuntimeError(f"{executor} is unavailable: {reason}")
-    leftovers = sink if batch.record else None
-    sink = leftovers if live else None
+    collect = sink if batch.record else None
+    live_sink = collect if live else None
     if executor in ("serial", "asyncio"):
-        with _recording_here(batch.record, sink, leftovers):
+        with _recording_here(batch.record, live_sink, collect):
             if executor == "serial":
                 return _run_serial(batch, on_done)
             return _run_asyncio(batch, workers, on_done)
     if executor == "threads":
         barrier: Any = threading.Barrier(workers)
         return _run_pool(
-            lambda: cf.ThreadPoolExecutor(workers, "gilviz-worker", _meet, (barrier, sink)),
+            lambda: cf.ThreadPoolExecutor(workers, "gilviz-worker", _meet, (barrier, live_sink)),
             batch,
             workers,
             on_done,
@@ -96,7 +96,7 @@ def run(
     if executor == "processes":
         context = multiprocessing.get_context(start_method)
         barrier = context.Barrier(workers)
-        with _queue_to(sink, context) as queue:
+        with _queue_to(live_sink, context) as queue:
             return _run_pool(
                 lambda: cf.ProcessPoolExecutor(workers, context, _meet, (barrier, queue)),
                 batch,

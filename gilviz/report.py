@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from gilviz.results import Result, verdict
+from gilviz.results import TIMELINE_SHARES, Result, mean_shares, verdict
 
 FORMATS = ("table", "json", "csv", "markdown")
 SUMMARY_COLUMNS = (
@@ -36,21 +36,13 @@ def summary_row(result: Result) -> dict[str, object]:
     """The flat fields of a result plus its verdict: what CSV and Markdown show."""
     data = result.to_dict()
     row = {name: data[name] for name in SUMMARY_COLUMNS}
-    for state, share in mean_shares(result).items():
-        row[f"share_{state}"] = share
+    shares = mean_shares(result)
+    for state in TIMELINE_SHARES:
+        row[f"share_{state}"] = "" if shares is None else shares[state]
     row["python"] = result.env.get("python", "")
     row["gil_enabled"] = result.env.get("gil_enabled", "")
     row["verdict"] = verdict(result)
     return row
-
-
-def mean_shares(result: Result) -> dict[str, float | str]:
-    """The workers' mean share of the cell in each timeline state ("" without a timeline)."""
-    workers = (result.timeline or {}).get("workers") or []
-    states = ("run", "c", "io", "gil", "core", "idle")
-    if not workers:
-        return dict.fromkeys(states, "")
-    return {s: round(sum(w["shares"][s] for w in workers) / len(workers), 4) for s in states}
 
 
 def to_json(results: Sequence[Result]) -> str:

@@ -60,6 +60,11 @@ class Result:
     timeline: dict[str, Any] | None = None
     """The compact recorded timeline (`gilviz.timeline.CellTimeline.stored`)."""
 
+    @property
+    def title(self) -> str:
+        """How a person reads which cell it was: 'threads x2 on cpu'."""
+        return f"{self.executor} x{self.workers} on {self.workload}"
+
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "verdict": verdict(self)}
 
@@ -146,12 +151,23 @@ def _why_parallel(result: Result) -> str:
     return "the C code released the GIL"
 
 
-def gil_wait_share(result: Result) -> float | None:
-    """The workers' mean share of the cell spent waiting for the GIL (None: no timeline)."""
+TIMELINE_SHARES = ("run", "c", "io", "gil", "core", "idle")
+
+
+def mean_shares(result: Result) -> dict[str, float] | None:
+    """The workers' mean share of the cell in each timeline state (None: no timeline)."""
     workers = (result.timeline or {}).get("workers")
     if not workers:
         return None
-    return sum(w["shares"].get("gil", 0.0) for w in workers) / len(workers)
+    return {
+        s: round(sum(w["shares"][s] for w in workers) / len(workers), 4) for s in TIMELINE_SHARES
+    }
+
+
+def gil_wait_share(result: Result) -> float | None:
+    """The workers' mean share of the cell spent waiting for the GIL (None: no timeline)."""
+    shares = mean_shares(result)
+    return None if shares is None else shares["gil"]
 
 
 def took_turns(result: Result) -> str | None:

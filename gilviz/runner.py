@@ -171,11 +171,12 @@ class Experiment:
                 batch = dataclasses.replace(batch, fail_index=fault.workers)
             for repeat in range(self.spec.repeat):
                 self.emit.send("cell_started", cell=_cell_dict(cell), repeat=repeat)
-                live = batch.record and self.spec.live
-                collector = timeline.Collector(max(1000, TRACE_BUDGET // cell.workers), live)
+                streaming = batch.record and self.spec.live
+                collector = timeline.Collector(max(1000, TRACE_BUDGET // cell.workers), streaming)
                 tally = _Tally(reference, batch.tasks, collector)
                 self.probe.take()
-                with self.live.watching(collector, cell) if live else contextlib.nullcontext():
+                watched = self.live.watching(collector, cell) if streaming else None
+                with watched or contextlib.nullcontext():
                     timing = executors.run(
                         cell.executor,
                         batch,
@@ -183,7 +184,7 @@ class Experiment:
                         lambda record, tally=tally: self._on_done(record, tally, cell),
                         self.spec.start_method,
                         collector.add,
-                        live,
+                        streaming,
                     )
                 probe_ms.extend(self.probe.take())
                 walls.append(timing.wall_s)
@@ -238,28 +239,32 @@ def _timeline_fields(timelines: list[timeline.CellTimeline]) -> dict[str, Any]:
 
 
 class LiveTimeline(threading.Thread):
-    """Sends what the running cell's workers recorded, five times a second."""
+    """Sends what the running cell's workers recorded, five times a second, while a cell is
+    watched; otherwise it sleeps (waking would take the runner's GIL from its threads)."""
 
     def __init__(self, emit: Emitter) -> None:
         super().__init__(name="gilviz-live", daemon=True)
         self.emit = emit
         self._lock = threading.Lock()
         self._watched: tuple[timeline.Collector, Cell, int] | None = None
+        self._watching = threading.Event()
 
     @contextlib.contextmanager
     def watching(self, collector: timeline.Collector, cell: Cell) -> Iterator[None]:
         """Stream `collector` while the block runs; what is left goes out at its end."""
         with self._lock:
             self._watched = (collector, cell, time.perf_counter_ns())
+            self._watching.set()
         try:
             yield
         finally:
             with self._lock:
                 self._send()
                 self._watched = None
+                self._watching.clear()
 
     def run(self) -> None:
-        while True:
+        while self._watching.wait():
             time.sleep(TIMELINE_INTERVAL_S)
             with self._lock:
                 self._send()

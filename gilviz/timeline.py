@@ -1,9 +1,9 @@
 """What each worker was doing, measured from inside: activity stamps become state intervals.
 
 Workloads do their work in small chunks (about 0.3 ms) and call `mark(state)` after each one.
-A mark reads the wall clock and the thread's own CPU clock: a chunk whose wall time is longer
-than the CPU time it used was *stalled* for the difference (off the CPU: waiting for the GIL,
-or for a core). Intervals go to the runner live (a sink) and with each task's record.
+A mark reads the wall clock, and the thread's own CPU clock when the chunk was slow: time off
+the CPU is a *stall* (waiting for the GIL, or for a core). Intervals go to the runner with each
+task's record, and live (through a sink) when the app watches.
 
 The runner's `Collector` keeps a cell's intervals bounded (older stretches are downsampled,
 never dropped) while adding up exact totals, then works out the figures: how many workers ran
@@ -357,11 +357,12 @@ def analyse(lanes: list[Lane], shared_gil: bool, gaps_are_io: bool = False) -> C
     span = max(1, end - start)
     if gaps_are_io:  # an event loop waits for I/O whenever no coroutine is running
         ordered = [_fill_gaps(lane, start, end, IO) for lane in ordered]
+    runs = [_runs(lane) for lane in ordered]
     classified = []
     for i, lane in enumerate(ordered):
         others = [
-            _runs(other)
-            for j, other in enumerate(ordered)
+            runs[j]
+            for j in range(len(ordered))
             if j != i and shared_gil and lanes[j].key[0] == lanes[i].key[0]
         ]
         classified.append(_classify(lane, _union(others)))

@@ -28,7 +28,7 @@ def chrome_trace(cells: list[tuple[Result, list[list[tuple[int, int, int]]]]]) -
     events: list[dict[str, Any]] = []
     offset = 0
     for pid, (result, lanes) in enumerate(cells, 1):
-        name = f"{result.executor} x{result.workers} on {result.workload}"
+        name = result.title
         span = round((result.timeline or {}).get("span_s", 0.0) * 1e6)
         span = max([span, *(hi for lane in lanes for _, _, hi in lane)])
         events.append(_meta("process_name", pid, 0, name=name))

@@ -175,7 +175,7 @@ MUTANTS = [
         "cells overlap in the trace",
     ),
     (
-        "gilviz/report.py",
+        "gilviz/results.py",
         "for w in workers) / len(workers), 4)",
         "for w in workers), 4)",
         "mean shares summed",

@@ -149,7 +149,7 @@ class TimelinePanel(LinesPanel):
             return live.view(first, columns), live.title, "live"
         if result is None:
             return [], "", ""
-        title = f"{result.executor} x{result.workers} on {result.workload}"
+        title = result.title
         if result.timeline is None or result.overlap is None:
             return [], title, ""
         figures = (
