@@ -53,6 +53,9 @@ class Progress:
     total: int
     workers_seen: int
     probe_ms: float
+    """How late the runner's probe last woke."""
+    probe_queue_ms: float | None = None
+    """The part of that it waited on the OS run queue (None: unknown); the rest is the GIL."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ class CellFailed:
     reason: str
     task: int | None = None
     traceback: str = ""
+    result: Result | None = None
+    """The failed cell as a result row (its reason in `error`), kept like any other."""
 
 
 @dataclass(frozen=True)
@@ -88,9 +93,12 @@ class Finished:
     """Always the last event: the results kept, and why the run ended if not by finishing."""
 
     results: list[Result] = field(default_factory=list)
+    """Finished cells and failed ones (with `error` set), in the spec's order of cells."""
     failures: list[CellFailed] = field(default_factory=list)
     cancelled: bool = False
     error: str | None = None
+    refused: bool = False
+    """The runner refused the spec before running anything (`error` says why)."""
 
     @property
     def ok(self) -> bool:
@@ -161,9 +169,10 @@ class ExperimentRun:
         if self._process is None:
             self.start()
         assert self._process is not None and self._process.stdout is not None
-        builder = _ResultBuilder(self.run_id, self.spec.workload)
+        builder = _ResultBuilder(self.run_id, self.spec.workload, self.spec.tasks)
         finished_cleanly = False
         error: str | None = None
+        refused = False
         try:
             for line in self._process.stdout:
                 raw = json.loads(line)
@@ -172,6 +181,7 @@ class ExperimentRun:
                     break
                 if raw["type"] == "fatal":
                     error = raw["reason"]
+                    refused = bool(raw.get("refused"))
                     break
                 yield builder.event(raw)
         finally:
@@ -183,7 +193,9 @@ class ExperimentRun:
             self._process.stdout.close()
         if not finished_cleanly and error is None and not self._cancelled.is_set():
             error = self._death_reason()
-        yield Finished(builder.results, builder.failures, self._cancelled.is_set(), error)
+        order = {cell: n for n, cell in enumerate(self.spec.cells)}
+        results = sorted(builder.results, key=lambda r: order.get(Cell(r.executor, r.workers), 0))
+        yield Finished(results, builder.failures, self._cancelled.is_set(), error, refused)
 
     def _reap(self) -> None:
         """When the runner exits, however it exits, no worker of its group may outlive it."""
@@ -240,9 +252,10 @@ def _python_path() -> list[str]:
 class _ResultBuilder:
     """Turns wire events into typed ones, and finished cells into Results."""
 
-    def __init__(self, run_id: str, workload: str) -> None:
+    def __init__(self, run_id: str, workload: str, tasks: int) -> None:
         self.run_id = run_id
         self.workload = workload
+        self.tasks = tasks
         self.env: dict[str, Any] = {}
         self.baseline_wall_s: float | None = None
         self.results: list[Result] = []
@@ -259,11 +272,30 @@ class _ResultBuilder:
         if kind == "cell_started":
             return CellStarted(cell, raw["repeat"])
         if kind == "progress":
-            return Progress(cell, raw["done"], raw["total"], raw["workers_seen"], raw["probe_ms"])
+            return Progress(
+                cell,
+                raw["done"],
+                raw["total"],
+                raw["workers_seen"],
+                raw["probe_ms"],
+                raw.get("probe_queue_ms"),
+            )
         if kind == "timeline":
             return TimelineUpdate(cell, raw["now_us"], raw["lanes"])
         if kind == "cell_failed":
-            failure = CellFailed(cell, raw["reason"], raw.get("task"), raw.get("traceback", ""))
+            result = Result.failed(
+                workload=self.workload,
+                executor=cell.executor,
+                workers=cell.workers,
+                tasks=self.tasks,
+                error=raw["reason"],
+                env=self.env,
+                run_id=self.run_id,
+            )
+            self.results.append(result)
+            failure = CellFailed(
+                cell, raw["reason"], raw.get("task"), raw.get("traceback", ""), result
+            )
             self.failures.append(failure)
             return failure
         if kind == "cell_finished":
@@ -294,6 +326,11 @@ class _ResultBuilder:
             overlap=raw.get("overlap"),
             handoffs_per_s=raw.get("handoffs_per_s"),
             timeline=raw.get("timeline"),
+            process_cpus=raw.get("process_cpus"),
+            other_cores=raw.get("other_cores"),
+            bytes_moved=raw.get("bytes_moved", 0),
+            probe_queue_p99_ms=raw.get("probe_queue_p99_ms"),
+            probe_gil_p99_ms=raw.get("probe_gil_p99_ms"),
         )
         self.results.append(result)
         return result

@@ -22,6 +22,7 @@ from typing import Any
 
 from gilviz import timeline
 from gilviz.environment import has_interpreter_pool
+from gilviz.usage import Reading, Usage
 from gilviz.workloads import run_task, run_task_async
 
 STARTUP_TIMEOUT_S = 60.0
@@ -46,6 +47,8 @@ class Batch:
 class Timing:
     startup_s: float
     wall_s: float
+    usage: Usage
+    """The CPU the work used (runner and workers), and the machine's, over `wall_s`."""
 
 
 class TaskFailed(Exception):
@@ -102,6 +105,7 @@ def run(
                 batch,
                 workers,
                 on_done,
+                child_processes=True,
             )
     if executor == "interpreters":
         return _run_pool(lambda: cf.InterpreterPoolExecutor(workers), batch, workers, on_done)  # type: ignore[attr-defined]
@@ -171,10 +175,12 @@ def _noop() -> None:
 
 
 def _run_serial(batch: Batch, on_done: OnDone) -> Timing:
+    before = Reading.now()
     start = time.monotonic()
     for index in range(batch.tasks):
         on_done(_call(run_task, batch, index))
-    return Timing(0.0, time.monotonic() - start)
+    wall_s = time.monotonic() - start
+    return Timing(0.0, wall_s, Usage.between(before, Reading.now()))
 
 
 def _call(fn: Callable[..., Any], batch: Batch, index: int) -> Any:
@@ -185,13 +191,18 @@ def _call(fn: Callable[..., Any], batch: Batch, index: int) -> Any:
 
 
 def _run_pool(
-    make_pool: Callable[[], cf.Executor], batch: Batch, workers: int, on_done: OnDone
+    make_pool: Callable[[], cf.Executor],
+    batch: Batch,
+    workers: int,
+    on_done: OnDone,
+    child_processes: bool = False,
 ) -> Timing:
     start = time.monotonic()
     with make_pool() as pool:
         for ready in cf.as_completed([pool.submit(_noop) for _ in range(workers)]):
             ready.result()
         startup_s = time.monotonic() - start
+        before = Reading.now(child_processes)
         work_start = time.monotonic()
         futures = {
             pool.submit(
@@ -212,7 +223,8 @@ def _run_pool(
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         wall_s = time.monotonic() - work_start
-    return Timing(startup_s, wall_s)
+        usage = Usage.between(before, Reading.now(child_processes))  # workers still alive
+    return Timing(startup_s, wall_s, usage)
 
 
 def _result(future: cf.Future[Any], index: int) -> Any:
@@ -230,10 +242,12 @@ def _run_asyncio(batch: Batch, workers: int, on_done: OnDone) -> Timing:
         runner.get_loop()
         startup_s = time.monotonic() - start
         timeline.recorder().begin()
+        before = Reading.now()
         work_start = time.monotonic()
         runner.run(_gather(batch, workers, on_done))
         wall_s = time.monotonic() - work_start
-    return Timing(startup_s, wall_s)
+        usage = Usage.between(before, Reading.now())
+    return Timing(startup_s, wall_s, usage)
 
 
 async def _gather(batch: Batch, workers: int, on_done: OnDone) -> None:

@@ -1,13 +1,12 @@
-"""The result of one experiment cell: statistics over its runs, and a verdict in plain words."""
+"""The result of one experiment cell: statistics over its runs (its verdict: `gilviz.verdict`)."""
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
-
-WAIT_WORKLOADS = {"sleep", "net", "disk"}
 
 
 @dataclass(frozen=True)
@@ -59,14 +58,40 @@ class Result:
     """How often a stalled worker got to run again (GIL hand-offs, for threads)."""
     timeline: dict[str, Any] | None = None
     """The compact recorded timeline (`gilviz.timeline.CellTimeline.stored`)."""
+    process_cpu_s: float | None = None
+    """CPU of the runner and its workers over the work: tasks, pickling, pipes, bookkeeping."""
+    other_cores: float | None = None
+    """Cores other programs kept busy, on average, while the cell ran (None: unknown)."""
+    bytes_moved: int = 0
+    """Bytes of pickled arguments and results that crossed between processes, per run."""
+    probe_queue_p99_ms: float | None = None
+    """The probe's p99 wait on the OS run queue (None: the kernel does not say)."""
+    probe_gil_p99_ms: float | None = None
+    """The probe's p99 wait for the GIL: its lateness beyond the run-queue wait."""
+    error: str = ""
+    """Why the cell failed; a failed cell's figures are zero and mean nothing."""
 
     @property
     def title(self) -> str:
         """How a person reads which cell it was: 'threads x2 on cpu'."""
         return f"{self.executor} x{self.workers} on {self.workload}"
 
+    @property
+    def spread(self) -> float | None:
+        """The repeats' range as a share of their median (None: fewer than two repeats)."""
+        if self.repeat < 2 or self.wall_s <= 0:
+            return None
+        return (self.wall_max_s - self.wall_min_s) / self.wall_s
+
+    @property
+    def ideal_speedup(self) -> float:
+        return ideal_speedup(self.tasks, self.workers)
+
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "verdict": verdict(self)}
+        """Every field, plus the verdict and stability read from them."""
+        from gilviz.verdict import stability, verdict  # the verdict reads results
+
+        return {**asdict(self), "stability": stability(self), "verdict": verdict(self)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
@@ -92,6 +117,7 @@ class Result:
         wall = Spread.of(walls)
         cpu_s = statistics.median(cpu_totals)
         speedup = baseline_wall_s / wall.median if baseline_wall_s and wall.median > 0 else None
+        process_cpus = rest.pop("process_cpus", None)
         return cls(
             workload=workload,
             executor=executor,
@@ -104,51 +130,53 @@ class Result:
             wall_max_s=wall.high,
             cpu_s=cpu_s,
             speedup=speedup,
-            efficiency=speedup / workers if speedup is not None else None,
+            efficiency=speedup / ideal_speedup(tasks, workers) if speedup is not None else None,
             parallelism=cpu_s / wall.median if wall.median > 0 else 0.0,
             startup_s=statistics.median(startups),
             walls=walls,
+            process_cpu_s=statistics.median(process_cpus) if process_cpus else None,
+            finished_at=rest.pop("finished_at", None) or now_iso(),
+            **rest,
+        )
+
+    @classmethod
+    def failed(
+        cls, *, workload: str, executor: str, workers: int, tasks: int, error: str, **rest: Any
+    ) -> Result:
+        """A cell that did not finish: kept as a row with its reason, its figures empty."""
+        return cls(
+            workload=workload,
+            executor=executor,
+            workers=workers,
+            tasks=tasks,
+            size=0,
+            repeat=0,
+            wall_s=0.0,
+            wall_min_s=0.0,
+            wall_max_s=0.0,
+            cpu_s=0.0,
+            speedup=None,
+            efficiency=None,
+            parallelism=0.0,
+            startup_s=0.0,
+            checksum_ok=False,
+            bad_checksums=0,
+            probe_p50_ms=0.0,
+            probe_p99_ms=0.0,
+            error=error,
             finished_at=rest.pop("finished_at", None) or now_iso(),
             **rest,
         )
 
 
+def ideal_speedup(tasks: int, workers: int) -> float:
+    """The best speedup the task split allows: equal tasks finish in ceil(tasks/workers)
+    rounds, so 40 tasks on 16 workers allow 40/3 = 13.3x, not 16x."""
+    return tasks / math.ceil(tasks / workers) if tasks > 0 and workers > 0 else 1.0
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def verdict(result: Result) -> str:
-    """One sentence, computed from the numbers, saying what the result shows."""
-    if result.speedup is None:
-        return f"{result.executor} on {result.workload}: no baseline to compare with"
-    head = f"{result.executor} {result.speedup:.2f}x on {result.workload}"
-    if not result.checksum_ok:
-        return f"{head}: INVALID, {result.bad_checksums} task checksums were wrong"
-    if result.executor == "serial":
-        return f"serial baseline: {result.tasks} tasks one after another"
-    cores = int(result.env.get("usable_cores") or result.env.get("cpu_count") or 1)
-    cpu_bound = result.workload not in WAIT_WORKLOADS
-    if result.workers == 1:
-        return f"{head}: one worker, so only the overhead differs from serial"
-    if result.efficiency is not None and result.efficiency >= 0.7:
-        return f"{head}: near-ideal, {_why_parallel(result)}"
-    if result.speedup < 1.2:
-        return f"{head}: {_why_serial(result)}"
-    if cpu_bound and result.workers > cores and result.speedup >= 0.7 * cores:
-        return f"{head}: capped by this machine's {cores} cores"
-    return f"{head}: partial, {result.parallelism:.1f} cores busy on average"
-
-
-def _why_parallel(result: Result) -> str:
-    if result.executor == "processes":
-        return "each process has its own GIL"
-    if result.executor == "interpreters":
-        return "each interpreter has its own GIL"
-    if not result.env.get("gil_enabled", True):
-        return "this free-threaded build has no GIL"
-    if result.workload in WAIT_WORKLOADS:
-        return "waiting releases the GIL"
-    return "the C code released the GIL"
 
 
 TIMELINE_SHARES = ("run", "c", "io", "gil", "core", "idle")
@@ -168,24 +196,3 @@ def gil_wait_share(result: Result) -> float | None:
     """The workers' mean share of the cell spent waiting for the GIL (None: no timeline)."""
     shares = mean_shares(result)
     return None if shares is None else shares["gil"]
-
-
-def took_turns(result: Result) -> str | None:
-    """The timeline's evidence that threads took turns on the GIL, in words, if it shows that."""
-    waited = gil_wait_share(result)
-    if result.overlap is None or waited is None or result.overlap > 1.15 or waited < 0.1:
-        return None
-    return (
-        f"{result.workers} threads took turns on the GIL: {result.overlap:.1f} ran at a time, "
-        f"{result.handoffs_per_s or 0:.0f} hand-offs a second"
-    )
-
-
-def _why_serial(result: Result) -> str:
-    if result.executor == "asyncio":
-        return "one event loop runs one task's CPU work at a time"
-    if result.executor == "threads" and result.parallelism < 1.3:
-        return took_turns(result) or "the GIL let one thread run at a time"
-    if result.executor in ("processes", "interpreters"):
-        return "start-up and moving data cost as much as the parallel work saved"
-    return "no gain over serial"

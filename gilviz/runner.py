@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import pickle
 import signal
 import statistics
 import sys
@@ -19,12 +20,12 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from gilviz import environment, executors, timeline
+from gilviz import environment, executors, reference, timeline
 from gilviz.spec import Cell, ExperimentSpec
-from gilviz.workloads import PAYLOAD_BYTES, TARGET_TASK_S, WORKLOADS, EchoServer, checksum_of
+from gilviz.workloads import TARGET_TASK_S, WORKLOADS, EchoServer, checksum_of
 
 PROGRESS_INTERVAL_S = 0.1
 """At most ten progress events a second, however many tasks finish."""
@@ -32,6 +33,8 @@ RECORDS_KEPT = 1000
 """Per-task records sent with a result (the last repeat's first tasks); counts cover all."""
 PROBE_INTERVAL_S = 0.005
 CALIBRATION_FLOOR_S = 0.02
+MAX_TASK_S = 3600.0
+"""A given size whose calibrated estimate puts one task above this is refused."""
 TIMELINE_INTERVAL_S = 0.2
 """Live timeline updates go out five times a second."""
 TRACE_BUDGET = 50_000
@@ -60,31 +63,88 @@ class Emitter:
 
 
 class GilProbe(threading.Thread):
-    """Sleeps 5 ms in a loop and records how late it wakes: the wait for the GIL."""
+    """Sleeps 5 ms in a loop and records how late it wakes, split into its two causes.
+
+    A late wake-up is time spent runnable on the OS run queue (other threads or programs held
+    every core) plus time spent asleep on the GIL (another thread of this process held it).
+    Linux's schedstat counts the first for this thread, so the rest is the GIL's; elsewhere
+    the split is unknown and only the total is kept.
+    """
 
     def __init__(self) -> None:
         super().__init__(name="gilviz-probe", daemon=True)
-        self._lateness_ms: deque[float] = deque(maxlen=200_000)
+        self._samples: deque[ProbeSample] = deque(maxlen=200_000)
         self._lock = threading.Lock()
 
     def run(self) -> None:
+        queued_ns = _run_queue_clock(threading.get_native_id())
+        waited = queued_ns()
         while True:
             before = time.monotonic()
             time.sleep(PROBE_INTERVAL_S)
-            late_ms = (time.monotonic() - before - PROBE_INTERVAL_S) * 1000
+            late_ms = max(0.0, (time.monotonic() - before - PROBE_INTERVAL_S) * 1000)
+            now_waited = queued_ns()
+            queue_ms = None
+            if now_waited is not None and waited is not None:
+                queue_ms = (now_waited - waited) / 1e6
+            waited = now_waited
             with self._lock:
-                self._lateness_ms.append(max(0.0, late_ms))
+                self._samples.append(ProbeSample(late_ms, queue_ms))
 
-    def take(self) -> list[float]:
+    def take(self) -> list[ProbeSample]:
         """The samples since the last take."""
         with self._lock:
-            samples = list(self._lateness_ms)
-            self._lateness_ms.clear()
+            samples = list(self._samples)
+            self._samples.clear()
         return samples
 
-    def latest_ms(self) -> float:
+    def latest(self) -> ProbeSample:
         with self._lock:
-            return self._lateness_ms[-1] if self._lateness_ms else 0.0
+            return self._samples[-1] if self._samples else ProbeSample(0.0, None)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeSample:
+    """How late one wake-up was, and how much of that it spent on the OS run queue."""
+
+    late_ms: float
+    queue_ms: float | None
+
+    @property
+    def gil_ms(self) -> float | None:
+        """The rest of the lateness: asleep waiting for the GIL (None: split unknown)."""
+        return None if self.queue_ms is None else max(0.0, self.late_ms - self.queue_ms)
+
+
+def _run_queue_clock(tid: int) -> Callable[[], int | None]:
+    """A function giving the nanoseconds thread `tid` has spent waiting on a run queue (Linux
+    schedstat's second field), or always None where the kernel does not say."""
+    try:
+        fd = os.open(f"/proc/self/task/{tid}/schedstat", os.O_RDONLY)
+    except OSError:
+        return lambda: None
+
+    def read() -> int | None:
+        try:
+            return int(os.pread(fd, 100, 0).split()[1])
+        except (OSError, IndexError, ValueError):
+            return None
+
+    return read
+
+
+def probe_figures(samples: list[ProbeSample]) -> dict[str, float | None]:
+    """Percentiles of the probe's lateness, and of its run-queue and GIL parts when known."""
+    late = [s.late_ms for s in samples]
+    queue = [s.queue_ms for s in samples if s.queue_ms is not None]
+    gil = [s.gil_ms for s in samples if s.gil_ms is not None]
+    known = bool(samples) and len(queue) == len(samples)
+    return {
+        "probe_p50_ms": percentile(late, 0.5),
+        "probe_p99_ms": percentile(late, 0.99),
+        "probe_queue_p99_ms": percentile(queue, 0.99) if known else None,
+        "probe_gil_p99_ms": percentile(gil, 0.99) if known else None,
+    }
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -96,7 +156,14 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 class Experiment:
-    """Runs the cells of a spec in order, streaming what happens."""
+    """Runs the cells of a spec in rounds, streaming what happens.
+
+    Warm-up rounds come first and are not kept (pyperf's practice: the first runs pay for
+    cold caches and clock ramps). Each round runs every cell once, so a cell's repeats (the
+    serial baseline's included) are spread over the whole experiment instead of measured
+    back to back: a slow stretch of the machine then widens every cell's spread rather than
+    skewing one cell. Cells finish, one after another, in the last round.
+    """
 
     def __init__(
         self, spec: ExperimentSpec, emit: Emitter, probe: GilProbe, live: LiveTimeline
@@ -109,17 +176,43 @@ class Experiment:
 
     def run(self) -> None:
         with self._arg_source() as arg_for:
+            if self.spec.size is not None:
+                self._refuse_hour_long_tasks(self.spec.size, arg_for)
             size = self.spec.size or self._calibrate(arg_for)
             arg = arg_for(size)
+            expected = reference.expected_checksum(self.spec.workload, size, arg)
             reference_start = time.monotonic()
-            reference = checksum_of(self.workload.task(size, arg))
+            value = self.workload.task(size, arg)
             reference_s = time.monotonic() - reference_start
             self.emit.send("calibrated", size=size, task_s=reference_s, unit=self.workload.unit)
+            crossing = len(pickle.dumps(arg)) + len(pickle.dumps(value))
             batch = executors.Batch(
                 self.spec.workload, size, self.spec.tasks, arg, record=self.spec.timeline
             )
-            for cell in self.spec.cells:
-                self._run_cell(cell, batch, reference)
+            runs = [_CellRuns(cell, crossing * batch.tasks) for cell in self.spec.cells]
+            rounds = self.spec.warmup + self.spec.repeat
+            for number in range(rounds):
+                repeat = number - self.spec.warmup  # warm-up rounds are negative, and not kept
+                for runs_of_cell in runs:
+                    if runs_of_cell.failed:
+                        continue
+                    self._run_once(runs_of_cell, batch, expected, repeat)
+                    if number == rounds - 1 and not runs_of_cell.failed:
+                        self.emit.send("cell_finished", **runs_of_cell.figures(batch))
+
+    def _refuse_hour_long_tasks(self, size: int, arg_for: Any) -> None:
+        """A given size is checked against calibration before any task of it runs."""
+        if self.workload.sized_in_ms:
+            estimate_s = size / 1000
+        else:
+            calibrated = self._calibrate(arg_for, TARGET_TASK_S)
+            estimate_s = size / calibrated * TARGET_TASK_S
+        if estimate_s > MAX_TASK_S:
+            raise Refused(
+                f"size {size} would take about {estimate_s / 3600:.1f} hours per task on this "
+                f"machine (over the 1 hour limit); choose a smaller --size or leave it out "
+                f"to calibrate"
+            )
 
     @contextlib.contextmanager
     def _arg_source(self) -> Iterator[Any]:
@@ -129,8 +222,7 @@ class Experiment:
             with EchoServer() as server:
                 yield lambda size: server.server_address[:2]
         elif name == "payload":
-            payload = bytes(range(256)) * (PAYLOAD_BYTES // 256)
-            yield lambda size: payload
+            yield lambda size: reference.PAYLOAD
         elif name == "mixed":
             yield self._mixed_sleep_s
         else:
@@ -142,9 +234,9 @@ class Experiment:
         WORKLOADS["cpu"].task(size, None)
         return time.monotonic() - start
 
-    def _calibrate(self, arg_for: Any) -> int:
-        """A size for which one task alone takes about TARGET_TASK_S (like pyperf's loops)."""
-        target = self.spec.task_s or TARGET_TASK_S
+    def _calibrate(self, arg_for: Any, target: float | None = None) -> int:
+        """A size for which one task alone takes about `target` (like pyperf's loops)."""
+        target = target or self.spec.task_s or TARGET_TASK_S
         if self.workload.sized_in_ms:
             return max(1, round(target * 1000))
         target = target / 2 if self.spec.workload == "mixed" else target
@@ -158,44 +250,33 @@ class Experiment:
                 return max(1, round(size * target / elapsed))
             size *= 4 if elapsed < CALIBRATION_FLOOR_S / 8 else 2
 
-    def _run_cell(self, cell: Cell, batch: executors.Batch, reference: int) -> None:
-        walls: list[float] = []
-        startups: list[float] = []
-        cpu_totals: list[float] = []
-        probe_ms: list[float] = []
-        timelines: list[timeline.CellTimeline] = []
-        bad = 0
+    def _run_once(
+        self, runs: _CellRuns, batch: executors.Batch, expected: int, repeat: int
+    ) -> None:
+        """One run of a cell; a failure is sent and ends the cell."""
+        cell = runs.cell
+        fault = self.spec.fault
+        if fault is not None and fault.executor == cell.executor:
+            batch = dataclasses.replace(batch, fail_index=fault.workers)
         try:
-            fault = self.spec.fault
-            if fault is not None and fault.executor == cell.executor:
-                batch = dataclasses.replace(batch, fail_index=fault.workers)
-            for repeat in range(self.spec.repeat):
-                self.emit.send("cell_started", cell=_cell_dict(cell), repeat=repeat)
-                streaming = batch.record and self.spec.live
-                collector = timeline.Collector(max(1000, TRACE_BUDGET // cell.workers), streaming)
-                tally = _Tally(reference, batch.tasks, collector)
-                self.probe.take()
-                watched = self.live.watching(collector, cell) if streaming else None
-                with watched or contextlib.nullcontext():
-                    timing = executors.run(
-                        cell.executor,
-                        batch,
-                        cell.workers,
-                        lambda record, tally=tally: self._on_done(record, tally, cell),
-                        self.spec.start_method,
-                        collector.add,
-                        streaming,
-                    )
-                probe_ms.extend(self.probe.take())
-                walls.append(timing.wall_s)
-                startups.append(timing.startup_s)
-                cpu_totals.append(tally.cpu_s)
-                bad += tally.bad
-                if batch.record:
-                    shared = timeline.shares_one_gil(cell.executor, environment.gil_enabled())
-                    timelines.append(collector.finish(shared, cell.executor == "asyncio"))
-                self.emit.progress(force=True, **tally.progress(cell, self.probe.latest_ms()))
+            self.emit.send("cell_started", cell=_cell_dict(cell), repeat=repeat)
+            streaming = batch.record and self.spec.live
+            collector = timeline.Collector(max(1000, TRACE_BUDGET // cell.workers), streaming)
+            tally = _Tally(expected, batch.tasks, collector)
+            self.probe.take()
+            watched = self.live.watching(collector, cell) if streaming else None
+            with watched or contextlib.nullcontext():
+                timing = executors.run(
+                    cell.executor,
+                    batch,
+                    cell.workers,
+                    lambda record: self._on_done(record, tally, cell),
+                    self.spec.start_method,
+                    collector.add,
+                    streaming,
+                )
         except Exception as exc:
+            runs.failed = True
             self.emit.send(
                 "cell_failed",
                 cell=_cell_dict(cell),
@@ -204,25 +285,81 @@ class Experiment:
                 traceback=traceback.format_exc(limit=8),
             )
             return
-        self.emit.send(
-            "cell_finished",
-            cell=_cell_dict(cell),
-            tasks=batch.tasks,
-            size=batch.size,
-            walls=walls,
-            startups=startups,
-            cpu_totals=cpu_totals,
-            bad_checksums=bad,
-            probe_p50_ms=percentile(probe_ms, 0.5),
-            probe_p99_ms=percentile(probe_ms, 0.99),
-            per_worker=tally.per_worker_summary(),
-            records=tally.records,
-            **_timeline_fields(timelines),
-        )
+        finished = None
+        if batch.record:
+            shared = timeline.shares_one_gil(cell.executor, environment.gil_enabled())
+            finished = collector.finish(shared, cell.executor == "asyncio")
+        if repeat >= 0:
+            runs.add(timing, tally, self.probe.take(), finished)
+        self.emit.progress(force=True, **tally.progress(cell, self.probe.latest()))
 
     def _on_done(self, record: dict[str, Any], tally: _Tally, cell: Cell) -> None:
         tally.add(record)
-        self.emit.progress(**tally.progress(cell, self.probe.latest_ms()))
+        self.emit.progress(**tally.progress(cell, self.probe.latest()))
+
+
+class Refused(ValueError):
+    """The spec asks for something the runner will not start (its reason says why)."""
+
+
+@dataclasses.dataclass
+class _CellRuns:
+    """What the runs of one cell measured so far."""
+
+    cell: Cell
+    bytes_moved: int
+    """Bytes the tasks' arguments and results take pickled, for every run's tasks."""
+    failed: bool = False
+    walls: list[float] = dataclasses.field(default_factory=list)
+    startups: list[float] = dataclasses.field(default_factory=list)
+    cpu_totals: list[float] = dataclasses.field(default_factory=list)
+    process_cpus: list[float] = dataclasses.field(default_factory=list)
+    other_cores: list[float] = dataclasses.field(default_factory=list)
+    probe: list[ProbeSample] = dataclasses.field(default_factory=list)
+    timelines: list[timeline.CellTimeline] = dataclasses.field(default_factory=list)
+    bad: int = 0
+    last: _Tally | None = None
+
+    def add(
+        self,
+        timing: executors.Timing,
+        tally: _Tally,
+        probe: list[ProbeSample],
+        finished: timeline.CellTimeline | None,
+    ) -> None:
+        self.walls.append(timing.wall_s)
+        self.startups.append(timing.startup_s)
+        self.cpu_totals.append(tally.cpu_s)
+        self.process_cpus.append(timing.usage.process_cpu_s)
+        other = timing.usage.other_cores(timing.wall_s)
+        if other is not None:
+            self.other_cores.append(other)
+        self.probe.extend(probe)
+        if finished is not None:
+            self.timelines.append(finished)
+        self.bad += tally.bad
+        self.last = tally
+
+    def figures(self, batch: executors.Batch) -> dict[str, Any]:
+        """The cell_finished event's fields."""
+        assert self.last is not None
+        crosses = self.cell.executor in ("processes", "interpreters")
+        return {
+            "cell": _cell_dict(self.cell),
+            "tasks": batch.tasks,
+            "size": batch.size,
+            "walls": self.walls,
+            "startups": self.startups,
+            "cpu_totals": self.cpu_totals,
+            "process_cpus": self.process_cpus,
+            "other_cores": statistics.median(self.other_cores) if self.other_cores else None,
+            "bytes_moved": self.bytes_moved if crosses else 0,
+            "bad_checksums": self.bad,
+            "per_worker": self.last.per_worker_summary(),
+            "records": self.last.records,
+            **probe_figures(self.probe),
+            **_timeline_fields(self.timelines),
+        }
 
 
 def _timeline_fields(timelines: list[timeline.CellTimeline]) -> dict[str, Any]:
@@ -289,9 +426,9 @@ def _relative_us(flat: list[int], origin_ns: int) -> list[int]:
 class _Tally:
     """What one run's finished tasks add up to, kept small whatever the task count."""
 
-    def __init__(self, reference: int, total: int, collector: timeline.Collector) -> None:
+    def __init__(self, expected: int, total: int, collector: timeline.Collector) -> None:
         self.collector = collector
-        self.reference = reference
+        self.expected = expected
         self.total = total
         self.done = 0
         self.bad = 0
@@ -304,7 +441,7 @@ class _Tally:
         value = record.pop("value")
         if recorded := record.pop("timeline", None):
             self.collector.add((record["pid"], record["tid"]), recorded)
-        ok = checksum_of(value) == self.reference
+        ok = checksum_of(value) == self.expected
         self.done += 1
         self.bad += not ok
         self.cpu_s += record["cpu_s"]
@@ -327,13 +464,14 @@ class _Tally:
             for (pid, tid), (n, tasks, cpu) in self.workers.items()
         ]
 
-    def progress(self, cell: Cell, probe_ms: float) -> dict[str, Any]:
+    def progress(self, cell: Cell, probe: ProbeSample) -> dict[str, Any]:
         return {
             "cell": _cell_dict(cell),
             "done": self.done,
             "total": self.total,
             "workers_seen": len(self.workers),
-            "probe_ms": probe_ms,
+            "probe_ms": probe.late_ms,
+            "probe_queue_ms": probe.queue_ms,
         }
 
 
@@ -391,6 +529,9 @@ def main() -> int:
             ],
         )
         Experiment(spec, emit, probe, live).run()
+    except Refused as exc:
+        emit.send("fatal", reason=str(exc), refused=True)
+        return 2
     except Exception as exc:
         emit.send("fatal", reason=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
         return 1

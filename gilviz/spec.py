@@ -26,6 +26,7 @@ WATCH_WORK_S = 5.0
 MAX_WORKERS = 512
 MAX_TASKS = 1_000_000
 MAX_REPEAT = 100
+MAX_WARMUP = 10
 MAX_SIZE = 10**12
 
 
@@ -52,6 +53,8 @@ class ExperimentSpec:
     size: int | None = None
     """Task size; None calibrates it so one task takes about 0.2 s alone."""
     repeat: int = 1
+    warmup: int = 0
+    """Rounds of every cell run first and not kept."""
     start_method: str | None = None
     """For the processes executor; None means the platform's default."""
     fault: Cell | None = None

@@ -82,7 +82,11 @@ def test_a_task_that_raises_is_reported_and_other_cells_are_kept():
     finished = run_experiment(spec)
     assert [(f.cell.executor, f.task) for f in finished.failures] == [("threads", 2)]
     assert "injected fault in task 2" in finished.failures[0].reason
-    assert [r.executor for r in finished.results] == ["serial", "processes"]
+    assert [(r.executor, r.error) for r in finished.results] == [
+        ("serial", ""),
+        ("threads", finished.failures[0].reason),
+        ("processes", ""),
+    ], "the failed cell is kept as a row with its reason, in the spec's order"
 
 
 def _wait_for(run: ExperimentRun, predicate) -> Iterator[Event]:

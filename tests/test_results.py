@@ -1,6 +1,7 @@
 import pytest
 
-from gilviz.results import Result, Spread, verdict
+from gilviz.results import Result, Spread, ideal_speedup
+from gilviz.verdict import verdict
 from tests.conftest import make_result
 
 
@@ -42,18 +43,61 @@ def test_round_trip_keeps_every_field_and_adds_the_verdict():
 
 
 @pytest.mark.parametrize(
-    ("overrides", "words"),
-    [
-        ({"speedup": 1.02, "efficiency": 0.51}, "the GIL let one thread run at a time"),
-        ({"executor": "processes", "speedup": 1.9, "efficiency": 0.95}, "own GIL"),
-        ({"workload": "sleep", "speedup": 2.0, "efficiency": 1.0}, "waiting releases the GIL"),
-        ({"executor": "asyncio", "speedup": 1.0}, "one event loop"),
-        ({"executor": "processes", "workers": 8, "speedup": 1.8, "efficiency": 0.22}, "capped by"),
-        ({"checksum_ok": False, "bad_checksums": 2}, "INVALID"),
-        ({"workers": 1, "efficiency": 1.0}, "one worker"),
-        ({"speedup": None, "efficiency": None}, "no baseline"),
-        ({"env": {"gil_enabled": False}, "speedup": 2.0, "efficiency": 1.0}, "no GIL"),
-    ],
+    ("tasks", "workers", "ideal"), [(4, 2, 2.0), (3, 2, 1.5), (40, 16, 40 / 3), (1, 8, 1.0)]
 )
-def test_verdict_explains_the_numbers(overrides, words):
-    assert words in verdict(make_result(**overrides))
+def test_the_task_split_bounds_the_ideal_speedup(tasks, workers, ideal):
+    assert ideal_speedup(tasks, workers) == pytest.approx(ideal)
+
+
+def test_efficiency_is_against_what_the_task_split_allows():
+    result = Result.measure(
+        workload="cpu",
+        executor="processes",
+        workers=16,
+        tasks=40,
+        size=10,
+        walls=[0.3],
+        startups=[0.0],
+        cpu_totals=[4.0],
+        baseline_wall_s=4.0,
+        checksum_ok=True,
+        bad_checksums=0,
+        probe_p50_ms=0.1,
+        probe_p99_ms=0.2,
+        env={},
+    )
+    assert result.efficiency == pytest.approx((4.0 / 0.3) / (40 / 3))
+
+
+def test_process_cpu_is_the_median_over_repeats_and_spread_needs_two_runs():
+    result = make_result()
+    assert result.spread is None
+    measured = Result.measure(
+        workload="payload",
+        executor="processes",
+        workers=2,
+        tasks=4,
+        size=10,
+        walls=[1.0, 0.8, 1.2],
+        startups=[0.0] * 3,
+        cpu_totals=[0.5] * 3,
+        process_cpus=[0.9, 0.7, 0.8],
+        baseline_wall_s=2.0,
+        checksum_ok=True,
+        bad_checksums=0,
+        probe_p50_ms=0.1,
+        probe_p99_ms=0.2,
+        env={},
+    )
+    assert measured.process_cpu_s == pytest.approx(0.8)
+    assert measured.spread == pytest.approx(0.4)
+
+
+def test_a_failed_cell_is_a_result_with_its_reason_and_no_figures():
+    failed = Result.failed(
+        workload="cpu", executor="processes", workers=2, tasks=4, error="boom", env={}
+    )
+    data = failed.to_dict()
+    assert data["error"] == "boom" and data["stability"] == "failed"
+    assert data["speedup"] is None and "failed, boom" in data["verdict"]
+    assert Result.from_dict(data) == failed

@@ -1,0 +1,187 @@
+"""The verdict: one sentence saying what a result shows, with a cause only where a figure of
+the same result backs it, and that figure in the sentence.
+
+The order matters: a result that could not be trusted (failed, wrong checksums, disturbed by
+other programs) says so instead of naming a cause; then the outcome (near-ideal, capped, no
+gain, partial) picks its cause from the measured figures, never from the executor's name alone.
+"""
+
+from __future__ import annotations
+
+from gilviz.results import Result, mean_shares
+
+NEAR_IDEAL = 0.9
+"""Efficiency (of what the task split allows) from which a result reads 'near-ideal'."""
+NO_GAIN = 1.2
+"""Speedups below this read 'no gain'."""
+DISTURBED_CORES = 0.25
+"""Other programs' load (in cores) below which a result is never called disturbed."""
+UNSTABLE_SPREAD = 0.25
+"""Repeats spread over more than this share of their median make a result 'unstable'."""
+STABLE_REPEATS = 3
+"""Fewer repeats than this cannot say whether a result is stable."""
+
+
+def usable_cores(result: Result) -> int:
+    """Cores the machine granted the run (affinity and CPU quota), as recorded."""
+    return int(result.env.get("usable_cores") or result.env.get("cpu_count") or 1)
+
+
+def needed_cores(result: Result) -> float:
+    """Cores the cell kept busy: what other programs had to leave it (a cell that waits
+    needs none, so other load cannot disturb it)."""
+    return min(usable_cores(result), result.parallelism)
+
+
+def disturbed(result: Result) -> bool:
+    """Other programs took cores this cell needed: its figures say more about them than it."""
+    other = result.other_cores
+    if other is None or other < DISTURBED_CORES:
+        return False
+    return needed_cores(result) + other > usable_cores(result) - DISTURBED_CORES
+
+
+def stability(result: Result) -> str:
+    """'failed', 'disturbed', 'unstable', 'stable', or 'unknown' (too few repeats to tell)."""
+    if result.error:
+        return "failed"
+    if disturbed(result):
+        return "disturbed"
+    if result.repeat < STABLE_REPEATS or result.spread is None:
+        return "unknown"
+    return "unstable" if result.spread > UNSTABLE_SPREAD else "stable"
+
+
+def verdict(result: Result) -> str:
+    """One sentence, computed from the result's own figures, saying what it shows."""
+    if result.error:
+        return f"{result.title}: failed, {result.error}"
+    if result.speedup is None:
+        return f"{result.executor} on {result.workload}: no baseline to compare with"
+    head = f"{result.executor} {result.speedup:.2f}x on {result.workload}"
+    if not result.checksum_ok:
+        return f"{head}: INVALID, {result.bad_checksums} task checksums were wrong"
+    if disturbed(result):
+        return (
+            f"{head}: disturbed, other programs kept {result.other_cores:.1f} of "
+            f"{usable_cores(result)} cores busy while it ran; run it again on a quiet machine"
+        )
+    if result.executor == "serial":
+        words = f"serial baseline: {result.tasks} tasks one after another"
+    else:
+        words = f"{head}: {_outcome(result)}"
+    return words + _above_cores(result) + _noise(result)
+
+
+def _outcome(r: Result) -> str:
+    cores = usable_cores(r)
+    busy = f"{r.parallelism:.2f} cores busy"
+    assert r.speedup is not None
+    if r.workers == 1:
+        return f"one worker, so only the overhead differs from serial{_startup(r)}"
+    if r.efficiency is not None and r.efficiency >= NEAR_IDEAL:
+        return f"near-ideal ({r.efficiency:.0%} of what {_allowed(r)}), {_why_parallel(r)}"
+    if r.speedup < NO_GAIN:
+        return f"no gain, {_why_no_gain(r)}"
+    if r.workers > cores and r.parallelism >= 0.8 * cores:
+        return f"capped by this machine's {cores} usable cores ({busy})"
+    partial = f"partial, {r.efficiency or 0:.0%} of what {_allowed(r)}, {busy}"
+    turns = took_turns(r)
+    return f"{partial}; {turns}" if turns else partial
+
+
+def _allowed(r: Result) -> str:
+    """What bounds the ideal: the workers, or the task split when it leaves workers idle."""
+    if r.ideal_speedup < r.workers:
+        return f"{r.tasks} tasks on {r.workers} workers allow ({r.ideal_speedup:.2f}x)"
+    return f"{r.workers} workers allow"
+
+
+def _why_parallel(r: Result) -> str:
+    busy = f"{r.parallelism:.1f} cores busy"
+    if r.speedup and r.parallelism < 0.5 * r.speedup:
+        return f"the tasks mostly waited, which needs neither a core nor the GIL ({busy})"
+    if r.executor == "processes":
+        return f"each process has its own GIL ({busy})"
+    if r.executor == "interpreters":
+        return f"each interpreter has its own GIL ({busy})"
+    if not r.env.get("gil_enabled", True):
+        return f"the GIL is off in this free-threaded build ({busy})"
+    c_share = (mean_shares(r) or {}).get("c", 0.0)
+    if c_share >= 0.5:
+        return f"the C code ran without the GIL ({c_share:.0%} of the time in C, {busy})"
+    return f"{busy} at once"
+
+
+def _why_no_gain(r: Result) -> str:
+    cores = usable_cores(r)
+    busy = f"{r.parallelism:.2f} cores busy"
+    if cores == 1:
+        return f"capped by the 1 usable core ({busy})"
+    if r.executor in ("threads", "asyncio") and (turns := took_turns(r)):
+        return turns
+    if r.executor == "asyncio" and r.parallelism <= 1.1:
+        return f"one event loop ran one task's CPU work at a time ({busy})"
+    costs = [cost for cost in (_startup_cost(r), _transfer_cost(r)) if cost]
+    if costs:
+        return "; ".join(costs)
+    return f"and no measured figure shows why ({busy}{_startup(r)})"
+
+
+def took_turns(r: Result) -> str | None:
+    """The timeline's evidence that threads took turns on the GIL, in words, if it shows that."""
+    waited = (mean_shares(r) or {}).get("gil")
+    if r.overlap is None or waited is None or r.overlap > 1.15 or waited < 0.1:
+        return None
+    return (
+        f"{r.workers} threads took turns on the GIL: {r.overlap:.1f} ran at a time, "
+        f"{r.handoffs_per_s or 0:.0f} hand-offs a second"
+    )
+
+
+def _startup_share(r: Result) -> float:
+    total = r.startup_s + r.wall_s
+    return r.startup_s / total if total > 0 else 0.0
+
+
+def _startup(r: Result) -> str:
+    return f", start-up {r.startup_s:.3f} s" if r.startup_s >= 0.001 else ""
+
+
+def _startup_cost(r: Result) -> str | None:
+    share = _startup_share(r)
+    if share < 0.2:
+        return None
+    return f"starting the workers took {share:.0%} of the time ({r.startup_s:.2f} s)"
+
+
+def _transfer_cost(r: Result) -> str | None:
+    """Moving data counts as a cause only with bytes moved and CPU beyond the tasks' own."""
+    if not r.bytes_moved or r.process_cpu_s is None:
+        return None
+    extra = r.process_cpu_s - r.cpu_s
+    if extra < 0.2 * max(r.cpu_s, 1e-9):
+        return None
+    return (
+        f"moving {r.bytes_moved / 1e6:.0f} MB cost {extra:.2f} s of CPU beside the tasks' "
+        f"{r.cpu_s:.2f} s"
+    )
+
+
+def _above_cores(r: Result) -> str:
+    """A speedup above the usable cores is never printed bare."""
+    cores = usable_cores(r)
+    if r.speedup is None or r.speedup <= cores * 1.05:
+        return ""
+    if r.parallelism < 0.5 * cores:
+        return f" (above the {cores} usable cores: possible only because the tasks waited)"
+    return (
+        f" (above the {cores} usable cores while {r.parallelism:.1f} were busy: the baseline "
+        "was probably slowed; run it again)"
+    )
+
+
+def _noise(r: Result) -> str:
+    if stability(r) != "unstable":
+        return ""
+    return f"; unstable: its {r.repeat} runs spread {r.spread:.0%}, so read it with care"

@@ -1,0 +1,184 @@
+"""The measuring parts, each made to fail when what it measures is broken: checksums checked
+against values worked out without the task code, task and process CPU, the probe's split,
+start-up kept out of the wall time, and the machine's other load."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from gilviz import executors, reference, runner, usage, workloads
+from gilviz.engine import CellStarted, run_experiment
+from gilviz.spec import Cell, ExperimentSpec
+from gilviz.timeline import Collector
+
+PINNED = [  # (workload, size, checksum), worked out once and written down
+    ("cpu", 1, 0),
+    ("cpu", 10, 698090275),
+    ("cpu", 100_000, 282060600),
+    ("mixed", 10, 698090275),
+    ("sleep", 7, 7),
+]
+pytestmark = pytest.mark.usefixtures("no_leftovers")
+
+
+@pytest.mark.parametrize(("workload", "size", "checksum"), PINNED)
+def test_tasks_and_references_both_match_pinned_values(workload, size, checksum):
+    assert reference.expected_checksum(workload, size) == checksum
+    task = workloads.WORKLOADS[workload].task
+    assert workloads.checksum_of(task(size, 0.0)) == checksum
+
+
+@pytest.mark.parametrize("size", [0, 2, 3, 8191, 8192, 8193, 50_000])
+def test_the_cpu_closed_form_agrees_with_the_loop(size):
+    assert reference.cpu_checksum(size) == workloads.cpu_task(size)
+
+
+@pytest.mark.parametrize("size", [1, 3, 65])
+def test_hash_and_disk_references_agree_with_their_tasks(size):
+    assert reference.hash_checksum(size) == workloads.hash_task(size)
+    assert reference.disk_checksum(size) == workloads.disk_task(size)
+
+
+def test_net_reference_agrees_with_a_real_round_trip():
+    with workloads.EchoServer() as server:
+        assert reference.net_checksum(5) == workloads.net_task(5, server.server_address[:2])
+
+
+def test_the_payload_reference_is_pinned_and_rot13_by_another_route():
+    rotated = bytes((b + 13) % 256 for b in reference.PAYLOAD[:256]) * (
+        len(reference.PAYLOAD) // 256
+    )
+    assert reference.expected_checksum("payload", 1, reference.PAYLOAD) == workloads.checksum_of(
+        rotated
+    )
+    assert workloads.checksum_of(workloads.payload_task(1, reference.PAYLOAD)) == (
+        reference.PAYLOAD_RESULT_CRC
+    )
+
+
+def test_a_wrong_task_value_is_counted_bad():
+    tally = runner._Tally(expected=5, total=2, collector=Collector())
+    record = {"pid": 1, "tid": 1, "start": 0.0, "end": 1.0, "cpu_s": 0.5, "index": 0}
+    tally.add({**record, "value": 5})
+    tally.add({**record, "index": 1, "value": 6})
+    assert (tally.done, tally.bad) == (2, 1)
+    assert tally.cpu_s == 1.0 and tally.records[1]["ok"] is False
+
+
+def test_a_changed_workload_formula_makes_the_run_invalid(monkeypatch):
+    """The runner checks against the reference, not against the task run once: a task that
+    computes something else is caught even though it agrees with itself."""
+    monkeypatch.setattr(reference, "cpu_checksum", lambda size: 12345)
+    batch = executors.Batch("cpu", 1000, 2, None)
+    tally = runner._Tally(reference.expected_checksum("cpu", 1000), 2, Collector())
+    executors.run("serial", batch, 1, tally.add)
+    assert tally.bad == 2
+
+
+def test_a_cpu_bound_cell_reports_its_cpu_time_and_cores_busy():
+    finished = run_experiment(
+        ExperimentSpec("cpu", (Cell("processes", 2),), tasks=2, size=3_000_000)
+    )
+    serial, processes = finished.results
+    for result in (serial, processes):
+        assert result.cpu_s > 0.5 * result.wall_s, "a cpu task uses CPU while it runs"
+        assert result.process_cpu_s is not None
+        assert result.process_cpu_s >= result.cpu_s - 0.03, "clock ticks of 10 ms, 3 processes"
+    assert serial.parallelism > 0.5
+
+
+def test_process_cpu_includes_pickling_the_payload_in_runner_and_workers():
+    """Pickling 4 MiB each way is CPU the tasks never see; the processes' own CPU does."""
+    spec = ExperimentSpec("payload", (Cell("processes", 2), Cell("threads", 2)), tasks=8, size=1)
+    _, processes, threads = run_experiment(spec).results
+    assert processes.bytes_moved >= 8 * 2 * len(reference.PAYLOAD)
+    assert threads.bytes_moved == 0
+    assert processes.process_cpu_s is not None and processes.process_cpu_s > processes.cpu_s
+
+
+def test_usage_between_readings_adds_the_workers_and_leaves_out_the_front_end():
+    start = usage.Reading(own_s=1.0, workers_s=2.0, front_s=5.0, machine_s=10.0)
+    end = usage.Reading(own_s=1.5, workers_s=3.0, front_s=5.25, machine_s=13.0)
+    used = usage.Usage.between(start, end)
+    assert used.process_cpu_s == pytest.approx(1.5)
+    assert used.other_cores(1.0) == pytest.approx(3.0 - 1.5 - 0.25)
+    assert usage.Usage(1.0, 0.0, None).other_cores(1.0) is None
+
+
+def test_proc_readers_parse_the_kernel_formats(tmp_path):
+    (tmp_path / "42").mkdir()
+    name_with_spaces = "(a (b) c)"
+    fields = ["S"] + ["0"] * 10 + ["150", "50"] + ["0"] * 30
+    (tmp_path / "42" / "stat").write_text(f"42 {name_with_spaces} " + " ".join(fields))
+    assert usage.process_cpu_s(42, tmp_path) == pytest.approx(200 * usage._TICK_S)
+    (tmp_path / "stat").write_text("cpu  100 10 20 9999 5 1 2 3 0 0\ncpu0 1 2 3\n")
+    assert usage.machine_busy_s(tmp_path) == pytest.approx(136 * usage._TICK_S)
+    assert usage.process_cpu_s(7, tmp_path) is None
+
+
+def test_the_machine_reading_sees_a_burning_thread():
+    before = usage.machine_busy_s()
+    if before is None:
+        pytest.skip("no /proc/stat here")
+    spent = time.thread_time()
+    while time.thread_time() - spent < 0.3:
+        pass
+    after = usage.machine_busy_s()
+    assert after is not None and after - before >= 0.2
+
+
+def test_the_probe_waits_for_the_gil_while_a_thread_holds_it():
+    probe = runner.GilProbe()
+    probe.start()
+    time.sleep(0.05)
+    probe.take()
+    stop = time.monotonic() + 0.5
+    while time.monotonic() < stop:  # pure Python: holds the GIL but for the switch interval
+        pass
+    figures = runner.probe_figures(probe.take())
+    assert figures["probe_p99_ms"] > 1.0
+    if figures["probe_gil_p99_ms"] is not None:
+        assert figures["probe_gil_p99_ms"] > 1.0
+
+
+def test_probe_figures_split_lateness_into_gil_and_run_queue():
+    samples = [runner.ProbeSample(6.0, 1.0)] * 99 + [runner.ProbeSample(20.0, 15.0)]
+    figures = runner.probe_figures(samples)
+    assert figures["probe_p99_ms"] == 20.0
+    assert figures["probe_queue_p99_ms"] == 15.0 and figures["probe_gil_p99_ms"] == 5.0
+    unknown = runner.probe_figures([runner.ProbeSample(6.0, None)])
+    assert unknown["probe_gil_p99_ms"] is None and unknown["probe_p99_ms"] == 6.0
+
+
+def test_starting_the_pool_is_timed_apart_from_the_work():
+    """Spawned workers take a whole interpreter start each; two 1 ms sleeps take far less."""
+    spec = ExperimentSpec(
+        "sleep", (Cell("processes", 2),), tasks=2, size=1, start_method="spawn", timeline=False
+    )
+    processes = run_experiment(spec).results[-1]
+    assert processes.wall_s < processes.startup_s
+
+
+def test_repeats_run_in_rounds_after_an_unkept_warm_up():
+    events = []
+    spec = ExperimentSpec("sleep", (Cell("threads", 2),), tasks=2, size=1, repeat=2, warmup=1)
+    finished = run_experiment(spec, on_event=events.append)
+    order = [(e.cell.executor, e.repeat) for e in events if isinstance(e, CellStarted)]
+    assert order == [
+        ("serial", -1),
+        ("threads", -1),
+        ("serial", 0),
+        ("threads", 0),
+        ("serial", 1),
+        ("threads", 1),
+    ]
+    assert [r.repeat for r in finished.results] == [2, 2]
+    assert all(r.other_cores is not None for r in finished.results)
+
+
+def test_a_size_estimated_above_an_hour_a_task_is_refused_before_it_runs():
+    finished = run_experiment(ExperimentSpec("cpu", (Cell("threads", 2),), tasks=2, size=10**12))
+    assert finished.refused and not finished.results
+    assert "hours per task" in (finished.error or "")

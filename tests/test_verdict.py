@@ -1,0 +1,306 @@
+"""The verdict names a cause only when a figure of the same result backs it."""
+
+from __future__ import annotations
+
+import pytest
+
+from gilviz.verdict import disturbed, stability, verdict
+from tests.conftest import make_result
+
+GIL_BUILD = {"python": "3.11.7", "gil_enabled": True, "cpu_count": 2, "usable_cores": 2}
+FREE_THREADED = {
+    "python": "3.13.1",
+    "build": "free-threaded",
+    "gil_enabled": False,
+    "cpu_count": 4,
+    "usable_cores": 4,
+}
+
+
+def timeline(**shares: float) -> dict[str, object]:
+    """A recorded timeline whose two workers spent the cell in these shares."""
+    full = {"run": 0.0, "c": 0.0, "io": 0.0, "gil": 0.0, "core": 0.0, "idle": 0.0, **shares}
+    return {"workers": [{"shares": full}, {"shares": full}]}
+
+
+TOOK_TURNS = {"overlap": 1.0, "handoffs_per_s": 180.0, "timeline": timeline(run=0.5, gil=0.5)}
+
+# (case, the result's figures, words the verdict must hold, words it must not hold)
+CASES = [
+    (
+        "threads on cpu, the timeline shows turns on the GIL",
+        {"speedup": 1.02, "efficiency": 0.51, **TOOK_TURNS},
+        "2 threads took turns on the GIL: 1.0 ran at a time, 180 hand-offs",
+        "near-ideal",
+    ),
+    (
+        "threads with no gain and no timeline: no cause is invented",
+        {"speedup": 1.02, "efficiency": 0.51},
+        "no measured figure shows why",
+        "GIL",
+    ),
+    (
+        "hash on threads: C code, backed by the time in C",
+        {
+            "workload": "hash",
+            "speedup": 1.96,
+            "efficiency": 0.98,
+            "parallelism": 1.95,
+            "timeline": timeline(c=0.9, run=0.05),
+        },
+        "the C code ran without the GIL (90% of the time in C, 1.9 cores busy)",
+        "took turns",
+    ),
+    (
+        "hash on threads while another program burned a core: disturbed, not the GIL",
+        {"workload": "hash", "speedup": 1.05, "efficiency": 0.52, "other_cores": 1.0},
+        "disturbed, other programs kept 1.0 of 2 cores busy",
+        "GIL",
+    ),
+    (
+        "one usable core (taskset -c 0): capped by it, not the GIL",
+        {
+            "speedup": 1.0,
+            "efficiency": 0.5,
+            "env": {**GIL_BUILD, "usable_cores": 1},
+            **TOOK_TURNS,
+        },
+        "capped by the 1 usable core",
+        "GIL",
+    ),
+    (
+        "free-threaded threads on cpu scale: the GIL is off",
+        {
+            "speedup": 1.95,
+            "efficiency": 0.975,
+            "parallelism": 1.96,
+            "env": FREE_THREADED,
+            "timeline": timeline(run=0.97),
+        },
+        "the GIL is off in this free-threaded build (2.0 cores busy)",
+        "C code",
+    ),
+    (
+        "free-threaded threads x4 on 4 cores",
+        {
+            "workers": 4,
+            "tasks": 8,
+            "speedup": 3.8,
+            "efficiency": 0.95,
+            "parallelism": 3.85,
+            "env": FREE_THREADED,
+        },
+        "near-ideal (95% of what 4 workers allow), the GIL is off",
+        "own GIL",
+    ),
+    (
+        "a free-threaded build run with PYTHON_GIL=1 takes turns again",
+        {
+            "speedup": 1.01,
+            "efficiency": 0.5,
+            "env": {**FREE_THREADED, "gil_enabled": True},
+            **TOOK_TURNS,
+        },
+        "took turns on the GIL",
+        "GIL is off",
+    ),
+    (
+        "mixed on threads at 1.48x is partial, not near-ideal",
+        {"workload": "mixed", "speedup": 1.48, "efficiency": 0.74, "parallelism": 1.0},
+        "partial, 74% of what 2 workers allow, 1.00 cores busy",
+        "near-ideal",
+    ),
+    (
+        "89% efficiency is not near-ideal",
+        {"executor": "processes", "speedup": 1.78, "efficiency": 0.89, "parallelism": 1.8},
+        "partial, 89%",
+        "near-ideal",
+    ),
+    (
+        "90% efficiency is near-ideal",
+        {"executor": "processes", "speedup": 1.8, "efficiency": 0.9, "parallelism": 1.8},
+        "near-ideal (90% of what 2 workers allow), each process has its own GIL",
+        "partial",
+    ),
+    (
+        "processes with no gain and a slow start: the start-up share is the cause",
+        {"executor": "processes", "speedup": 1.0, "startup_s": 0.5},
+        "starting the workers took 38% of the time (0.50 s)",
+        "moving",
+    ),
+    (
+        "processes moving 34 MB: the transfer cost, from bytes and CPU beyond the tasks",
+        {
+            "executor": "processes",
+            "workload": "payload",
+            "speedup": 1.05,
+            "bytes_moved": 33_554_504,
+            "process_cpu_s": 1.2,
+            "cpu_s": 0.8,
+        },
+        "moving 34 MB cost 0.40 s of CPU beside the tasks' 0.80 s",
+        "start",
+    ),
+    (
+        "processes on cpu with no gain, fast start-up and nothing moved: no cause invented",
+        {"executor": "processes", "speedup": 0.95, "startup_s": 0.012, "other_cores": 0.0},
+        "no measured figure shows why",
+        "moving data",
+    ),
+    (
+        "processes x1: only the overhead differs",
+        {"executor": "processes", "workers": 1, "speedup": 0.97, "startup_s": 0.012},
+        "one worker, so only the overhead differs from serial, start-up 0.012 s",
+        "GIL",
+    ),
+    (
+        "processes x8 on 2 cores: capped by the cores, with the cores busy",
+        {
+            "executor": "processes",
+            "workers": 8,
+            "tasks": 16,
+            "speedup": 1.8,
+            "efficiency": 0.225,
+            "parallelism": 1.9,
+        },
+        "capped by this machine's 2 usable cores (1.90 cores busy)",
+        "partial",
+    ),
+    (
+        "sleeping threads x8 on 2 cores: above the cores only because they waited",
+        {
+            "workload": "sleep",
+            "workers": 8,
+            "tasks": 16,
+            "speedup": 7.9,
+            "efficiency": 0.99,
+            "parallelism": 0.02,
+        },
+        "mostly waited, which needs neither a core nor the GIL",
+        "probably slowed",
+    ),
+    (
+        "sleeping threads above the cores are flagged with why that is possible",
+        {"workload": "sleep", "workers": 8, "tasks": 16, "speedup": 7.9, "parallelism": 0.02},
+        "above the 2 usable cores: possible only because the tasks waited",
+        "probably slowed",
+    ),
+    (
+        "2.16x on 2 busy cores is flagged, never printed bare",
+        {"executor": "processes", "speedup": 2.16, "efficiency": 1.08, "parallelism": 1.95},
+        "above the 2 usable cores while 1.9 were busy: the baseline was probably slowed",
+        "possible only",
+    ),
+    (
+        "asyncio on mixed: one event loop, from its cores busy",
+        {"executor": "asyncio", "workload": "mixed", "speedup": 1.0, "parallelism": 0.77},
+        "one event loop ran one task's CPU work at a time (0.77 cores busy)",
+        "GIL",
+    ),
+    (
+        "wrong checksums make the result invalid",
+        {"checksum_ok": False, "bad_checksums": 2},
+        "INVALID, 2 task checksums were wrong",
+        "GIL",
+    ),
+    (
+        "no baseline, no speedup words",
+        {"speedup": None, "efficiency": None},
+        "no baseline to compare with",
+        "GIL",
+    ),
+    (
+        "a failed cell says why",
+        {"error": "a worker died, so the pool broke", "speedup": None},
+        "threads x2 on cpu: failed, a worker died",
+        "baseline",
+    ),
+    (
+        "the serial baseline says what it is",
+        {"executor": "serial", "workers": 1, "speedup": 1.0, "efficiency": 1.0},
+        "serial baseline: 4 tasks one after another",
+        "near-ideal",
+    ),
+    (
+        "a disturbed serial baseline says so",
+        {"executor": "serial", "workers": 1, "speedup": 1.0, "other_cores": 0.9},
+        "disturbed",
+        "baseline: 4 tasks",
+    ),
+    (
+        "16 workers and 40 tasks: the ideal is what the split allows",
+        {
+            "executor": "processes",
+            "workers": 16,
+            "tasks": 40,
+            "speedup": 12.5,
+            "efficiency": 12.5 / (40 / 3),
+            "parallelism": 12.6,
+            "env": {**GIL_BUILD, "cpu_count": 16, "usable_cores": 16},
+        },
+        "near-ideal (94% of what 40 tasks on 16 workers allow (13.33x))",
+        "capped",
+    ),
+    (
+        "runs that spread widely are marked unstable",
+        {
+            "executor": "processes",
+            "speedup": 1.9,
+            "efficiency": 0.95,
+            "parallelism": 1.9,
+            "repeat": 5,
+            "wall_min_s": 0.6,
+            "wall_max_s": 1.0,
+        },
+        "unstable: its 5 runs spread 50%",
+        "disturbed",
+    ),
+    (
+        "other programs using spare cores of a big machine do not disturb a small cell",
+        {
+            "speedup": 1.0,
+            "other_cores": 10.0,
+            "env": {**GIL_BUILD, "cpu_count": 64, "usable_cores": 64},
+            **TOOK_TURNS,
+        },
+        "took turns on the GIL",
+        "disturbed",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("figures", "holds", "lacks"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_the_verdict_cites_the_figure_behind_its_cause(figures, holds, lacks):
+    words = verdict(make_result(**figures))
+    assert holds in words
+    assert lacks not in words
+
+
+def test_there_are_at_least_twenty_cases_free_threaded_among_them():
+    assert len(CASES) >= 20
+    assert any(c[1].get("env") == FREE_THREADED for c in CASES)
+
+
+@pytest.mark.parametrize(
+    ("figures", "state"),
+    [
+        ({}, "unknown"),
+        ({"repeat": 3, "wall_min_s": 0.78, "wall_max_s": 0.82}, "stable"),
+        ({"repeat": 3, "wall_min_s": 0.6, "wall_max_s": 0.9}, "unstable"),
+        ({"repeat": 3, "other_cores": 1.2}, "disturbed"),
+        ({"repeat": 3, "other_cores": 0.2}, "stable"),
+        ({"error": "boom"}, "failed"),
+    ],
+)
+def test_stability_flags_what_should_not_be_trusted(figures, state):
+    figures = {"wall_min_s": 0.8, "wall_max_s": 0.8, **figures}
+    assert stability(make_result(**figures)) == state
+
+
+def test_disturbance_needs_load_beyond_the_spare_cores():
+    assert not disturbed(make_result(other_cores=None))
+    assert not disturbed(make_result(other_cores=0.2))
+    assert disturbed(make_result(other_cores=0.3, parallelism=1.9))
+    assert not disturbed(make_result(other_cores=0.3, parallelism=1.0))
