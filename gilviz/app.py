@@ -40,7 +40,7 @@ from gilviz.spec import Cell, Choice, ExperimentSpec, default_workers, sweep_cel
 from gilviz.store import ResultStore
 from gilviz.timeline import shares_one_gil
 from gilviz.widgets.controls import Controls
-from gilviz.widgets.cpu import WORKER_ROWS, CpuPanel
+from gilviz.widgets.cpu import WORKER_ROWS, CpuPanel, ProbeReading
 from gilviz.widgets.plot import SpeedupPlot
 from gilviz.widgets.progress import RunProgress
 from gilviz.widgets.results import ResultsLog
@@ -70,7 +70,7 @@ class LiveRun:
     """A cell (not start-up or calibration) is running now."""
     done: int = 0
     """Tasks done in the current cell."""
-    probe_ms: float | None = None
+    probe: ProbeReading | None = None
 
     @property
     def total(self) -> int:
@@ -137,12 +137,13 @@ class GilvizApp(App[None]):
         self.export_dir = export_dir or Path.cwd()
         self.results: list[Result] = []
         env = env or environment.describe()
-        self.sub_title = f"{environment.python_label(env)} · {env['usable_cores']} cores"
+        self.usable_cores = int(env["usable_cores"])  # type: ignore[call-overload]
+        self.sub_title = f"{environment.python_label(env)} · {self.usable_cores} cores"
 
     def compose(self) -> ComposeResult:
         # Held directly: timers and runner messages update them while a help screen is on top.
         self.controls = Controls(self.choice, id="controls")
-        self.cpu_panel = CpuPanel(id="cpu")
+        self.cpu_panel = CpuPanel(self.usable_cores, id="cpu")
         self.timeline_panel = TimelinePanel(id="timeline")
         self.progress = RunProgress(id="progress")
         self.results_log = ResultsLog(id="results")
@@ -203,9 +204,9 @@ class GilvizApp(App[None]):
     def sample(self) -> None:
         snapshot = self.sampler.sample()
         live = self.live
-        probe_ms = live.probe_ms if live else None
+        probe = live.probe if live else None
         running = None if live is None else (live.cell if live.running else "starting")
-        self.cpu_panel.show(snapshot, self.sampler.history, probe_ms, running)
+        self.cpu_panel.show(snapshot, self.sampler.history, probe, running)
         if live is not None:
             self.timeline_panel.tick()
             self.progress.set_tasks(live.done, live.total)
@@ -332,7 +333,7 @@ class GilvizApp(App[None]):
             self.progress.set_tasks(0, live.total)
             self.progress.set_status(live.status())  # a new cell shows now, not on the next tick
         elif isinstance(event, Progress):  # drawn on the next refresh tick, not at 10 Hz
-            live.probe_ms = event.probe_ms
+            live.probe = ProbeReading(event.probe_ms, event.probe_queue_ms)
             live.done = event.done
         elif isinstance(event, TimelineUpdate):  # likewise
             self.timeline_panel.add(event)
@@ -341,7 +342,8 @@ class GilvizApp(App[None]):
             self._keep(event.result)
             self.timeline_panel.show_result(event.result)  # exact, until the next cell starts
         elif isinstance(event, CellFailed):
-            self.results_log.add_failure(live.run.spec.workload, event)
+            if event.result is not None:
+                self._keep(event.result)
             where = f"{event.cell.label} failed"
             self.notify(event.reason, title=where, severity="error")
         elif isinstance(event, Finished):
@@ -386,6 +388,7 @@ class GilvizApp(App[None]):
             self.progress.set_status(f"Failed: {finished.error}")
             self.notify(finished.error, title="experiment failed", severity="error")
         else:
-            failed = f", {len(finished.failures)} failed" if finished.failures else ""
-            done = f"Done in {elapsed:.1f} s: {len(finished.results)} results{failed}."
+            failures = len(finished.failures)
+            failed = f", {failures} failed" if failures else ""
+            done = f"Done in {elapsed:.1f} s: {len(finished.results) - failures} results{failed}."
             self.progress.set_status(done + " r runs again.")

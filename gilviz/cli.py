@@ -22,6 +22,7 @@ from gilviz.spec import (
     MAX_REPEAT,
     MAX_SIZE,
     MAX_TASKS,
+    MAX_WARMUP,
     MAX_WORKERS,
     PACES,
     Choice,
@@ -64,6 +65,11 @@ workers_arg = _checked(lambda t: parse_counts(t, "workers", MAX_WORKERS))
 tasks_arg = _checked(lambda t: parse_count(t, "tasks", MAX_TASKS))
 size_arg = _checked(lambda t: parse_count(t, "size", MAX_SIZE))
 repeat_arg = _checked(lambda t: parse_count(t, "repeat", MAX_REPEAT))
+warmup_arg = _checked(lambda t: 0 if t.strip() == "0" else parse_count(t, "warmup", MAX_WARMUP))
+DEFAULT_REPEAT = 3
+"""pyperf's practice, scaled to a terminal: a warm-up round, then enough runs for a median
+and a spread; a cell with one run cannot say whether it was stable."""
+DEFAULT_WARMUP = 1
 python_arg = _checked(check_python)
 
 
@@ -103,7 +109,16 @@ def build_parser() -> Parser:
     run = commands.add_parser("run", help="run experiments headless and print the results")
     _add_experiment_options(run, sweep=True)
     run.add_argument(
-        "--repeat", type=repeat_arg, default=1, help="runs per cell (median, min, max)"
+        "--repeat",
+        type=repeat_arg,
+        default=DEFAULT_REPEAT,
+        help="measured runs per cell: median, spread and stability (default: %(default)s)",
+    )
+    run.add_argument(
+        "--warmup",
+        type=warmup_arg,
+        default=DEFAULT_WARMUP,
+        help="rounds of every cell run first and not kept (default: %(default)s)",
     )
     run.add_argument(
         "--start-method",
@@ -129,9 +144,21 @@ def build_parser() -> Parser:
     )
 
     commands.add_parser("list", help="list workloads and executors")
-    results = commands.add_parser("results", help="show saved results")
+    results = commands.add_parser(
+        "results", help="show saved results, one table per workload and environment"
+    )
     results.add_argument("--results", type=Path, help="results file to read")
     results.add_argument("--format", choices=report.FORMATS, default="table")
+    results.add_argument("--workload", type=workload_arg, help="only this workload's results")
+    results.add_argument(
+        "--executor", type=executors_arg, help="only these executors (comma-separated)"
+    )
+    results.add_argument(
+        "--last",
+        type=_checked(lambda t: parse_count(t, "last", MAX_TASKS)),
+        metavar="N",
+        help="only the N most recent results (after the other filters)",
+    )
     return parser
 
 
@@ -210,6 +237,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         tasks=tasks,
         size=args.size,
         repeat=args.repeat,
+        warmup=args.warmup,
         start_method=args.start_method,
         fault=args.inject_fault,
         task_s=task_seconds(args.pace, tasks),
@@ -225,9 +253,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             display.show(event)
             if isinstance(event, CellDone):
                 traced.append(event)
-            if isinstance(event, CellDone) and store is not None:
+            kept = event.result if isinstance(event, CellDone | CellFailed) else None
+            if kept is not None and store is not None:
                 try:
-                    store.append(event.result)
+                    store.append(kept)
                 except OSError as exc:
                     print(
                         f"gilviz: warning: results not saved to {store.path}: {exc}",
@@ -242,6 +271,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             display.note("cancelled: the runner and its workers were stopped")
             return 130
+    if finished.refused:
+        _refuse(str(finished.error))
     _print_results(finished.results, args.format, args.timeline)
     if args.trace is not None:
         _write_trace(args.trace, traced)
@@ -303,7 +334,15 @@ def cmd_results(args: argparse.Namespace) -> int:
     loaded = ResultStore(args.results or default_results_path()).load()
     for warning in loaded.warnings:
         print(f"gilviz: warning: {warning}", file=sys.stderr)
-    _print_results(loaded.results, args.format)
+    chosen = [
+        r
+        for r in loaded.results
+        if (args.workload is None or r.workload == args.workload)
+        and (args.executor is None or r.executor in args.executor)
+    ]
+    if args.last is not None:
+        chosen = chosen[-args.last :]
+    _print_results(chosen, args.format)
     return 0
 
 

@@ -6,6 +6,7 @@ import sys
 from types import TracebackType
 
 import plotext
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -14,7 +15,8 @@ from gilviz import lanes, report
 from gilviz.engine import Calibrated, CellStarted, Event, Hello
 from gilviz.engine import Progress as Tick
 from gilviz.environment import python_label
-from gilviz.results import Result, verdict
+from gilviz.results import Result
+from gilviz.verdict import verdict
 
 
 class RunDisplay:
@@ -53,8 +55,9 @@ class RunDisplay:
         elif isinstance(event, Calibrated):
             self.note(f"task size {event.size} {event.unit} (~{event.task_s:.2f} s alone)")
         elif isinstance(event, CellStarted):
-            label = event.cell.label
-            self.progress.update(self.task, description=label, completed=0, total=None)
+            run = "warm-up" if event.repeat < 0 else f"run {event.repeat + 1}"
+            description = f"{event.cell.label} {run}"
+            self.progress.update(self.task, description=description, completed=0, total=None)
         elif isinstance(event, Tick):
             self.progress.update(self.task, completed=event.done, total=event.total)
 
@@ -65,38 +68,68 @@ class RunDisplay:
             print(text, file=sys.stderr)
 
 
+TABLE_COLUMNS = (
+    "executor",
+    "workers",
+    "wall s",
+    "noise",
+    "speedup",
+    "eff.",
+    "busy",
+    "CPU s",
+    "overlap",
+    "GIL ms",
+    "queue ms",
+    "status",
+)
+"""'CPU s' is every process's CPU (pickling included); 'GIL ms' and 'queue ms' split the
+probe's p99 lateness into its wait for the GIL and its wait on the OS run queue."""
+
+
 def print_table(results: list[Result], timelines: bool = False) -> None:
-    """A table of the figures, the verdicts in words below it, then the speedup plot; with
-    `timelines`, each cell's lanes follow the table."""
+    """For each group of comparable results, a table of the figures and the verdicts in words
+    below it; then the speedup plot; with `timelines`, each cell's lanes after its group."""
     console = Console(width=None if sys.stdout.isatty() else 120)
-    table = Table(title=_title(results))
-    names = ("executor", "workers", "wall s", "min-max", "speedup", "eff.", "busy", "overlap")
-    for name in (*names, "start s"):
-        table.add_column(name, justify="left" if name == "executor" else "right")
-    table.add_column("probe p99", justify="right")
-    table.add_column("ok")
-    for r in results:
-        table.add_row(
-            r.executor,
-            str(r.workers),
-            f"{r.wall_s:.3f}",
-            f"{r.wall_min_s:.3f}-{r.wall_max_s:.3f}",
-            report.fmt_ratio(r.speedup),
-            report.fmt_ratio(r.efficiency),
-            f"{r.parallelism:.2f}",
-            report.fmt_ratio(r.overlap),
-            f"{r.startup_s:.3f}",
-            f"{r.probe_p99_ms:.1f} ms",
-            "yes" if r.checksum_ok else "NO",
-        )
-    console.print(table)
-    for r in results:
-        console.print(f"- {verdict(r)}", highlight=False)
-    if timelines:
-        for r in results:
-            console.print(_timeline(r, console.width), highlight=False, markup=False)
+    if not results:
+        console.print("no results")
+    for label, members in report.grouped(results):
+        table = Table(title=label, box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("executor", min_width=len("interpreters"))
+        for name in TABLE_COLUMNS[1:]:
+            table.add_column(name, justify="right")
+        for r in members:
+            table.add_row(*_row(r))
+        console.print(table)
+        for r in members:
+            console.print(f"- {verdict(r)}", highlight=False)
+        if timelines:
+            for r in members:
+                console.print(_timeline(r, console.width), highlight=False, markup=False)
     if len({r.workers for r in results if r.executor != "serial"}) > 1:
         print(_plot(results))
+
+
+def _row(r: Result) -> list[str]:
+    if r.error:
+        return [r.executor, str(r.workers), *["-"] * (len(TABLE_COLUMNS) - 3), report.flag(r)]
+    return [
+        r.executor,
+        str(r.workers),
+        f"{r.wall_s:.3f}",
+        report.noise(r),
+        report.fmt_ratio(r.speedup),
+        report.fmt_ratio(r.efficiency),
+        f"{r.parallelism:.2f}",
+        "-" if r.process_cpu_s is None else f"{r.process_cpu_s:.2f}",
+        report.fmt_ratio(r.overlap),
+        _ms(r.probe_gil_p99_ms),
+        _ms(r.probe_queue_p99_ms),
+        report.flag(r) or "ok",
+    ]
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def _timeline(result: Result, width: int) -> str:
@@ -111,16 +144,10 @@ def _timeline(result: Result, width: int) -> str:
     return lanes.text_block(f"{title}: {figures}", views, width)
 
 
-def _title(results: list[Result]) -> str:
-    if not results:
-        return "no results"
-    env = results[0].env
-    return f"{results[0].workload}: {python_label(env)}, {env.get('usable_cores')} cores"
-
-
 def _plot(results: list[Result]) -> str:
     plotext.clear_figure()
     plotext.plotsize(72, 18)
-    report.draw_speedup(plotext, results, f"speedup vs workers ({results[0].workload})")
+    workloads = ", ".join(dict.fromkeys(r.workload for r in results))
+    report.draw_speedup(plotext, results, f"speedup vs workers ({workloads})")
     drawn = plotext.build()
     return drawn if sys.stdout.isatty() else plotext.uncolorize(drawn)

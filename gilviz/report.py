@@ -8,7 +8,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from gilviz.results import TIMELINE_SHARES, Result, mean_shares, verdict
+from gilviz.environment import python_label
+from gilviz.results import TIMELINE_SHARES, Result, mean_shares
+from gilviz.verdict import stability, verdict
 
 FORMATS = ("table", "json", "csv", "markdown")
 SUMMARY_COLUMNS = (
@@ -20,14 +22,21 @@ SUMMARY_COLUMNS = (
     "wall_min_s",
     "wall_max_s",
     "cpu_s",
+    "process_cpu_s",
     "speedup",
     "efficiency",
     "parallelism",
     "startup_s",
     "probe_p99_ms",
+    "probe_gil_p99_ms",
+    "probe_queue_p99_ms",
     "overlap",
     "handoffs_per_s",
+    "bytes_moved",
+    "other_cores",
     "checksum_ok",
+    "stability",
+    "error",
     "finished_at",
 )
 
@@ -41,8 +50,9 @@ def summary_row(result: Result) -> dict[str, object]:
         row[f"share_{state}"] = "" if shares is None else shares[state]
     row["python"] = result.env.get("python", "")
     row["gil_enabled"] = result.env.get("gil_enabled", "")
+    row["usable_cores"] = result.env.get("usable_cores", "")
     row["verdict"] = verdict(result)
-    return row
+    return {name: "" if value is None else value for name, value in row.items()}
 
 
 def to_json(results: Sequence[Result]) -> str:
@@ -58,47 +68,127 @@ def to_csv(results: Sequence[Result]) -> str:
     return out.getvalue()
 
 
+MARKDOWN_HEADER = (
+    "workload",
+    "executor",
+    "workers",
+    "wall (s)",
+    "noise",
+    "speedup",
+    "eff.",
+    "cores busy",
+    "overlap",
+    "hand-offs/s",
+    "verdict",
+)
+
+
 def to_markdown(results: Sequence[Result]) -> str:
-    header = [
-        "executor",
-        "workers",
-        "wall (s)",
-        "speedup",
-        "eff.",
-        "cores busy",
-        "overlap",
-        "hand-offs/s",
-        "verdict",
-    ]
-    lines = ["| workload | " + " | ".join(header) + " |", "|---" * (len(header) + 1) + "|"]
-    for r in results:
-        cells = [
-            r.workload,
-            r.executor,
-            str(r.workers),
+    """One table per group of comparable results, under a heading naming the group."""
+    parts = []
+    for label, members in grouped(results):
+        lines = [f"### {label}", "", "| " + " | ".join(MARKDOWN_HEADER) + " |"]
+        lines.append("|---" * len(MARKDOWN_HEADER) + "|")
+        lines.extend("| " + " | ".join(_markdown_cells(r)) + " |" for r in members)
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
+
+
+def _markdown_cells(r: Result) -> list[str]:
+    if r.error:
+        figures = ["-"] * 7
+    else:
+        figures = [
             f"{r.wall_s:.3f} ({r.wall_min_s:.3f}-{r.wall_max_s:.3f})",
+            f"{noise(r)} {flag(r)}".strip(),
             fmt_ratio(r.speedup),
             fmt_ratio(r.efficiency),
             f"{r.parallelism:.2f}",
             fmt_ratio(r.overlap),
             "-" if r.handoffs_per_s is None else f"{r.handoffs_per_s:.0f}",
-            verdict(r),
         ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return [r.workload, r.executor, str(r.workers), *figures, verdict(r)]
+
+
+GroupKey = tuple[str, str, str, bool, int]
+
+
+def group_key(result: Result) -> GroupKey:
+    """What makes results comparable: the workload, and the Python and cores they ran on."""
+    env = result.env
+    return (
+        result.workload,
+        str(env.get("python", "?")),
+        str(env.get("build", "default")),
+        bool(env.get("gil_enabled", True)),
+        int(env.get("usable_cores") or env.get("cpu_count") or 0),
+    )
+
+
+def group_label(key: GroupKey) -> str:
+    """'cpu · CPython 3.11.7, GIL on · 2 cores'."""
+    workload, python, build, gil, cores = key
+    env = {"python": python, "build": build, "gil_enabled": gil, "implementation": "CPython"}
+    return f"{workload} · {python_label(env)} · {cores} cores"
+
+
+def grouped(results: Sequence[Result]) -> list[tuple[str, list[Result]]]:
+    """Results split into groups of comparable ones, in order of first appearance."""
+    groups: dict[GroupKey, list[Result]] = {}
+    for r in results:
+        groups.setdefault(group_key(r), []).append(r)
+    return [(group_label(key), members) for key, members in groups.items()]
 
 
 def fmt_ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+def noise(result: Result) -> str:
+    """The repeats' spread around their median ('±4%'), or how few runs there were."""
+    if result.error:
+        return "-"
+    if result.spread is None:
+        return f"{result.repeat} run" + ("s" if result.repeat != 1 else "")
+    return f"±{result.spread / 2:.0%}"
+
+
+def flag(result: Result) -> str:
+    """'' for a result to read as it is; else what is wrong with it, in capitals."""
+    if not result.error and not result.checksum_ok:
+        return "INVALID"
+    state = stability(result)
+    return state.upper() if state in ("failed", "disturbed", "unstable") else ""
+
+
 def speedup_series(results: Sequence[Result]) -> dict[str, list[tuple[int, float]]]:
-    """Speedup by worker count for each executor (the latest result wins per point)."""
+    """Speedup by worker count, one series per executor and group (the latest result wins
+    per point). A series is named by its executor, plus what tells its group apart from the
+    others: 'threads', or 'threads · sleep', 'threads · 3.12.1', 'threads · 4 cores'."""
+    measured = [r for r in results if r.speedup is not None and r.executor != "serial"]
+    keys = [group_key(r) for r in measured if not r.error]
+    differs = [len({key[i] for key in keys}) > 1 for i in range(5)]
     series: dict[str, dict[int, float]] = {}
-    for r in results:
-        if r.speedup is not None and r.executor != "serial":
-            series.setdefault(r.executor, {})[r.workers] = r.speedup
+    for r in measured:
+        if r.error or r.speedup is None:
+            continue
+        tags = [tag for tag, shown in zip(_tags(group_key(r)), differs, strict=True) if shown]
+        name = " · ".join(dict.fromkeys([r.executor, *tags]))
+        series.setdefault(name, {})[r.workers] = r.speedup
     return {name: sorted(points.items()) for name, points in series.items()}
+
+
+def _tags(key: GroupKey) -> tuple[str, str, str, str, str]:
+    """Each part of a group key as a series name shows it."""
+    workload, python, build, gil, cores = key
+    free_threaded = "t" if build == "free-threaded" else ""
+    return (
+        workload,
+        python + free_threaded,
+        build,
+        f"GIL {'on' if gil else 'off'}",
+        f"{cores} cores",
+    )
 
 
 def draw_speedup(plt: Any, results: Sequence[Result], title: str) -> None:

@@ -160,6 +160,10 @@ async def test_a_killed_worker_is_reported_and_the_app_carries_on(tmp_path):
         await finish(app, pilot)
         assert any("worker died" in n.message for n in app._notifications)
         assert "1 failed" in status(app)
+        row = [str(cell) for cell in app.results_log.get_row_at(app.results_log.row_count - 1)]
+        assert "FAILED" in row and "worker died" in row[-1], "the failure is a row in the log"
+        saved = app.store.load().results  # type: ignore[union-attr]
+        assert saved[-1].error and "worker died" in saved[-1].error, "and in the saved file"
 
 
 async def test_a_killed_runner_is_reported_and_the_app_recovers(tmp_path):

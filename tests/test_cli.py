@@ -280,3 +280,47 @@ def test_results_from_a_missing_file_say_so(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["results", "--results", str(tmp_path / "nope.jsonl")])
     assert exit_info.value.code == 2 and "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "markdown", "table"])
+def test_a_failed_cell_is_a_row_with_its_reason_in_every_format_and_the_file(fmt, tmp_path, capsys):
+    saved = tmp_path / "r.jsonl"
+    args = ["--inject-fault", "processes:1", "--results", str(saved), "--format", fmt]
+    assert main(["run", *QUICK_RUN, "--executor", "threads,processes", *args]) == 1
+    out = capsys.readouterr().out
+    assert "task 1 raised InjectedFault" in out and "FAILED" in out.upper()
+    kept = ResultStore(saved).load().results
+    assert [r.executor for r in kept if r.error] == ["processes"]
+
+
+def test_results_are_grouped_by_workload_and_filtered(tmp_path, capsys):
+    saved = tmp_path / "r.jsonl"
+    for workload in ("sleep", "cpu"):
+        size = "1" if workload == "sleep" else "1000"
+        run = ["run", "--workload", workload, "--size", size, "--tasks", "2", "--workers", "2"]
+        assert main([*run, "--repeat", "1", "--warmup", "0", "--results", str(saved)]) == 0
+    capsys.readouterr()
+    assert main(["results", "--results", str(saved), "--format", "markdown"]) == 0
+    markdown = capsys.readouterr().out
+    assert markdown.count("### ") == 2
+    assert "### sleep · CPython" in markdown and "### cpu · CPython" in markdown
+    assert main(["results", "--results", str(saved), "--workload", "cpu", "--format", "json"]) == 0
+    assert {r["workload"] for r in json.loads(capsys.readouterr().out)} == {"cpu"}
+    last = ["--executor", "threads", "--last", "1", "--format", "json"]
+    assert main(["results", "--results", str(saved), *last]) == 0
+    only = json.loads(capsys.readouterr().out)
+    assert [(r["workload"], r["executor"]) for r in only] == [("cpu", "threads")]
+
+
+def test_a_size_over_an_hour_a_task_is_refused_with_the_estimate(capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["run", "--size", str(10**12), "--no-save"])
+    captured = capsys.readouterr()
+    assert exit.value.code == 2 and "hours per task" in captured.err and not captured.out
+
+
+def test_run_defaults_to_a_warm_up_and_three_measured_runs(capsys):
+    assert main(["run", *QUICK_RUN, "--executor", "threads", "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert {r["repeat"] for r in printed} == {3}
+    assert all(r["stability"] in ("stable", "unstable", "disturbed") for r in printed)

@@ -193,3 +193,21 @@ def test_a_busy_worker_never_reads_above_one_core():
                 readings += [w.percent for w in sampler.sample().workers if "process" in w.label]
             run.cancel()
     assert readings and max(readings) <= 102.0, readings
+
+
+def test_the_load_is_read_against_the_cores_granted_not_every_core_on_the_host():
+    from gilviz.sampler import Snapshot
+
+    panel = CpuPanel(granted=4)
+    loads = [100.0] * 4 + [0.0] * 60
+    panel.snapshot = Snapshot(loads, 3.9)
+    assert "3.9 of 4 usable cores busy" in panel._summary(loads, 70).plain
+    panel.granted = 64
+    assert "3.9 of 64 cores busy" in panel._summary(loads, 70).plain
+
+
+def test_the_probe_line_splits_the_gil_from_the_run_queue_when_the_kernel_says():
+    from gilviz.widgets.cpu import ProbeReading
+
+    assert ProbeReading(5.2, 0.3).words() == "probe 5.2 ms late: GIL 4.9, run queue 0.3"
+    assert "GIL or run queue" in ProbeReading(5.2).words()

@@ -11,6 +11,7 @@ from gilviz.sampler import Snapshot, WorkerLoad
 from gilviz.spec import Cell, Choice
 from gilviz.store import ResultStore
 from gilviz.timeline import RUN, STALL, Collector
+from gilviz.widgets.cpu import ProbeReading
 from tests.app_fixtures import CORE_LOADS, make_app
 from tests.conftest import make_result
 
@@ -87,7 +88,12 @@ async def mid_run(pilot) -> None:
         WorkerLoad("thread 4243", 48.0),
         WorkerLoad("gil probe", 0.4),
     ]
-    app.cpu_panel.show(Snapshot(CORE_LOADS, 1.0, workers), app.sampler.history, 4.8, "threads x4")
+    app.cpu_panel.show(
+        Snapshot(CORE_LOADS, 1.0, workers),
+        app.sampler.history,
+        ProbeReading(4.8, 0.3),
+        "threads x4",
+    )
     app.timeline_panel.start_cell("threads x4 on cpu", shared_gil=True)
     live = [[v // 1000 if i % 3 else v for i, v in enumerate(f)] for f in turns(4, 1200, 40)]
     lanes = [(index, 1, flat) for index, flat in enumerate(live)]

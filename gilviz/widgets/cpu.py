@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich.text import Text
 
@@ -31,16 +32,33 @@ def _load_style(percent: float) -> str:
     return "red" if percent >= 85 else "yellow" if percent >= 40 else "green"
 
 
+@dataclass(frozen=True)
+class ProbeReading:
+    """How late the runner's probe last woke, and the part of that on the OS run queue."""
+
+    late_ms: float
+    queue_ms: float | None = None
+    """None: the kernel does not say, so the lateness is not split."""
+
+    def words(self) -> str:
+        if self.queue_ms is None:
+            return f"probe {self.late_ms:.1f} ms late (GIL or run queue)"
+        gil = max(0.0, self.late_ms - self.queue_ms)
+        return f"probe {self.late_ms:.1f} ms late: GIL {gil:.1f}, run queue {self.queue_ms:.1f}"
+
+
 class CpuPanel(LinesPanel):
     """Renders the latest snapshot; everything it draws comes from `show`."""
 
     BORDER_TITLE = "CPU"
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, granted: int | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.granted = granted
+        """Cores the machine grants gilviz (affinity and CPU quota); None: every core shown."""
         self.history: CpuHistory | None = None
         self.snapshot = Snapshot([])
-        self.probe_ms: float | None = None
+        self.probe: ProbeReading | None = None
         self.running: str | None = None
         self.worker_rows = WORKER_ROWS
 
@@ -48,11 +66,11 @@ class CpuPanel(LinesPanel):
         self,
         snapshot: Snapshot,
         history: CpuHistory,
-        probe_ms: float | None,
+        probe: ProbeReading | None,
         running: str | None = None,
     ) -> None:
         """Draw a sample; `running` names what runs now ("threads x2", "starting"), or None."""
-        self.snapshot, self.history, self.probe_ms = snapshot, history, probe_ms
+        self.snapshot, self.history, self.probe = snapshot, history, probe
         self.running = running
         title = "CPU" if running is None else f"CPU · {running}"
         if self.border_title != title:  # setting it repaints, even to the same words
@@ -67,8 +85,8 @@ class CpuPanel(LinesPanel):
             else [self._core_line(i, width) for i in range(len(per_core))]
         )
         lines.append(self._summary(per_core, width))
-        if self.probe_ms is not None:
-            lines.append(Text(f"GIL probe: {self.probe_ms:.1f} ms late"))
+        if self.probe is not None:
+            lines.append(Text(self.probe.words()))
         lines.extend(self._workers())
         return lines
 
@@ -90,8 +108,9 @@ class CpuPanel(LinesPanel):
         return lines
 
     def _summary(self, per_core: list[float], width: int) -> Text:
-        """The load in cores, in the longest wording that fits the width."""
-        cores = len(per_core)
+        """The load in cores, of the cores granted, in the longest wording that fits the width."""
+        shown = len(per_core)
+        cores = min(shown, self.granted or shown)
         machine = sum(per_core) / 100
         busy = self.snapshot.experiment_cores
         if busy is None:
@@ -99,7 +118,8 @@ class CpuPanel(LinesPanel):
             load, label, aside, style = machine, "machine: ", idle, ""
         else:
             load, label, aside, style = busy, "experiment: ", f" (machine {machine:.1f})", "bold"
-        words = f"{load:.1f} of {cores} cores busy"
+        usable = " usable" if cores < shown else ""
+        words = f"{load:.1f} of {cores}{usable} cores busy"
         for tail in (aside, ""):
             if len(label) + len(words) + len(tail) <= width:
                 return Text.assemble(label, (words, style), tail)

@@ -9,23 +9,24 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
-from gilviz.engine import CellFailed
-from gilviz.report import fmt_ratio
-from gilviz.results import Result, verdict
+from gilviz import report
+from gilviz.results import Result
+from gilviz.verdict import verdict
 
 COLUMNS = (
     "time",
     "workload",
     "executor",
     "workers",
+    "status",
     "wall s",
     "speedup",
     "eff.",
     "busy",
-    "probe",
-    "ok",
+    "GIL p99",
     "verdict",
 )
+"""'GIL p99' is the probe's p99 wait for the GIL, its run-queue wait taken out."""
 MAX_ROWS = 1000
 
 
@@ -35,7 +36,7 @@ class ResultsLog(DataTable[str | Text]):
     BORDER_TITLE = "Results"
 
     class Chosen(Message):
-        """The cursor moved to a row: its result (None for a failed cell)."""
+        """The cursor moved to a row: its result."""
 
         def __init__(self, result: Result | None) -> None:
             super().__init__()
@@ -59,38 +60,30 @@ class ResultsLog(DataTable[str | Text]):
         self.post_message(self.Chosen(self.row_results.get(event.row_key)))
 
     def add_result(self, result: Result) -> None:
-        ok = Text("yes", "green") if result.checksum_ok else Text("NO", "bold red")
+        """A row for a finished or failed cell (a failed one shows its reason as its verdict)."""
+        flag = report.flag(result)
+        status = Text(flag, "bold red") if flag else Text("ok", "green")
+        words = verdict(result)
+        if result.error:
+            figures = ["-"] * 5
+        else:
+            gil = result.probe_gil_p99_ms
+            figures = [
+                f"{result.wall_s:.3f}",
+                report.fmt_ratio(result.speedup),
+                report.fmt_ratio(result.efficiency),
+                f"{result.parallelism:.2f}",
+                "-" if gil is None else f"{gil:.1f}ms",
+            ]
         self._append(
             result,
             _clock(result.finished_at),
             result.workload,
             result.executor,
             str(result.workers),
-            f"{result.wall_s:.3f}",
-            fmt_ratio(result.speedup),
-            fmt_ratio(result.efficiency),
-            f"{result.parallelism:.2f}",
-            f"{result.probe_p99_ms:.1f}ms",
-            ok,
-            verdict(result),
-        )
-
-    def add_failure(self, workload: str, failure: CellFailed) -> None:
-        cell = failure.cell
-        reason = Text(f"failed: {failure.reason}", "red")
-        self._append(
-            None,
-            datetime.now().strftime("%H:%M:%S"),
-            workload,
-            cell.executor,
-            str(cell.workers),
-            "-",
-            "-",
-            "-",
-            "-",
-            "-",
-            Text("-"),
-            reason,
+            status,
+            *figures,
+            Text(words, "red") if result.error else words,
         )
 
     def _append(self, result: Result | None, *cells: str | Text) -> None:
