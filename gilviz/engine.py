@@ -24,6 +24,9 @@ from gilviz.spec import Cell, ExperimentSpec
 
 PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 STDERR_KEPT = 4000
+RUNNER_COMMAND = "from gilviz.runner import main; raise SystemExit(main())"
+"""How a runner starts: imported rather than run as __main__, so its code keeps its module's
+name (what pickling, tracebacks and mutation testing go by)."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,7 @@ class ExperimentRun:
     def start(self) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(_python_path()), "PYTHONUNBUFFERED": "1"}
         self._process = subprocess.Popen(
-            [self.python, "-m", "gilviz.runner"],
+            [self.python, "-c", RUNNER_COMMAND],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,

@@ -1,8 +1,9 @@
 """The runner process: runs one experiment spec in its own interpreter and streams events.
 
-Started by the engine as `python -m gilviz.runner` in a new process session. It reads the
-spec as one JSON line on stdin and writes events as JSON lines on stdout. When stdin closes
-(the parent cancelled, or died) it kills its whole process group, pool workers included.
+Started by the engine (`python -c 'from gilviz.runner import main; ...'`) in a new process
+session. It reads the spec as one JSON line on stdin and writes events as JSON lines on
+stdout. When stdin closes (the parent cancelled, or died) it kills its whole process group,
+pool workers included.
 Standard library only, so it runs under any Python >= 3.11 (`gilviz run --python PATH`).
 """
 
@@ -23,7 +24,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from gilviz import environment, executors, reference, timeline
+from gilviz import environment, executors, reference, timeline, usage
 from gilviz.spec import Cell, ExperimentSpec
 from gilviz.workloads import TARGET_TASK_S, WORKLOADS, EchoServer, checksum_of
 
@@ -314,7 +315,8 @@ class _CellRuns:
     startups: list[float] = dataclasses.field(default_factory=list)
     cpu_totals: list[float] = dataclasses.field(default_factory=list)
     process_cpus: list[float] = dataclasses.field(default_factory=list)
-    other_cores: list[float] = dataclasses.field(default_factory=list)
+    other_cpu_s: float | None = 0.0
+    """CPU that other programs used during the runs (None: the machine cannot say)."""
     probe: list[ProbeSample] = dataclasses.field(default_factory=list)
     timelines: list[timeline.CellTimeline] = dataclasses.field(default_factory=list)
     bad: int = 0
@@ -331,9 +333,10 @@ class _CellRuns:
         self.startups.append(timing.startup_s)
         self.cpu_totals.append(tally.cpu_s)
         self.process_cpus.append(timing.usage.process_cpu_s)
-        other = timing.usage.other_cores(timing.wall_s)
-        if other is not None:
-            self.other_cores.append(other)
+        other = timing.usage.other_cpu_s
+        self.other_cpu_s = (
+            None if other is None or self.other_cpu_s is None else (self.other_cpu_s + other)
+        )
         self.probe.extend(probe)
         if finished is not None:
             self.timelines.append(finished)
@@ -352,7 +355,7 @@ class _CellRuns:
             "startups": self.startups,
             "cpu_totals": self.cpu_totals,
             "process_cpus": self.process_cpus,
-            "other_cores": statistics.median(self.other_cores) if self.other_cores else None,
+            "other_cores": usage.other_cores(self.other_cpu_s, sum(self.walls)),
             "bytes_moved": self.bytes_moved if crosses else 0,
             "bad_checksums": self.bad,
             "per_worker": self.last.per_worker_summary(),

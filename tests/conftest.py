@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from gilviz.results import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository root."""
+
+if os.environ.get("MUTANT_UNDER_TEST") == "stats":  # mutmut's stats run: see the runner too
+    pytest_plugins = ["tests.mutmut_hits"]
 
 
 @pytest.fixture(autouse=True)
