@@ -53,7 +53,7 @@ async def test_run_finishes_and_adds_rows_and_saves_them(tmp_path):
         assert app.query_one(ProgressBar).total == 2, "never indeterminate: it animates at 60 Hz"
         await finish(app, pilot)
         assert app.live is None and "Done" in status(app)
-        assert app.query_one(ResultsLog).row_count == 2  # the serial baseline and threads x2
+        assert app.query_one(ResultsLog).result_count == 2  # the serial baseline and threads x2
         assert app.query_one(ProgressBar).percentage == 1.0, "a finished run shows a full bar"
         assert str(app.results_log.border_subtitle).startswith("threads "), "the latest verdict"
         await pilot.press("up")
@@ -78,7 +78,7 @@ async def test_sweep_runs_one_to_twice_the_cores(tmp_path):
         await pilot.press("s")
         await finish(app, pilot)
         expected = 1 + len(default_workers(2 * usable_cores()))  # affinity, not cpu_count
-        assert app.query_one(ResultsLog).row_count == expected
+        assert app.query_one(ResultsLog).result_count == expected
 
 
 async def test_escape_cancels_and_the_next_run_works(tmp_path):
@@ -269,7 +269,7 @@ async def test_saved_results_load_on_start_and_bad_lines_warn(tmp_path):
         f.write("{broken\n")
     app = make_app(tmp_path, store=store)
     async with app.run_test():
-        assert app.query_one(ResultsLog).row_count == 1
+        assert app.query_one(ResultsLog).result_count == 1
         assert any("skipped" in n.message for n in app._notifications)
 
 
@@ -335,7 +335,7 @@ async def test_enter_in_a_field_runs(tmp_path):
         app.query_one("#tasks", Input).focus()
         await pilot.press("enter")
         await finish(app, pilot)
-        assert app.query_one(ResultsLog).row_count == 2
+        assert app.query_one(ResultsLog).result_count == 2
 
 
 async def test_command_palette_offers_the_keys(tmp_path):
@@ -345,3 +345,22 @@ async def test_command_palette_offers_the_keys(tmp_path):
         await pilot.press(*"Sweep")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "CommandPalette"
+
+
+async def test_results_of_other_workloads_or_pythons_sit_under_their_own_headings(tmp_path):
+    store = ResultStore(tmp_path / "results.jsonl")
+    store.append(make_result())
+    store.append(make_result(executor="processes"))
+    store.append(make_result(workload="sleep"))
+    store.append(make_result(env={**make_result().env, "python": "3.13.1"}))
+    app = make_app(tmp_path, store=store)
+    async with app.run_test():
+        log = app.query_one(ResultsLog)
+        rows = [[str(cell) for cell in log.get_row_at(n)] for n in range(log.row_count)]
+        assert [row[-1] for row in rows if row[0] == "──"] == [
+            "cpu · CPython 3.11.7, GIL on · 2 cores",
+            "sleep · CPython 3.11.7, GIL on · 2 cores",
+            "cpu · CPython 3.13.1, GIL on · 2 cores",
+        ]
+        assert rows[0][:5] == ["──", "cpu", "CPython 3.11.7", "GIL on", "2 cores"]
+        assert log.result_count == 4 and log.row_count == 7

@@ -31,12 +31,13 @@ MAX_ROWS = 1000
 
 
 class ResultsLog(DataTable[str | Text]):
-    """Rows of figures and a verdict; keeps the last MAX_ROWS."""
+    """Rows of figures and a verdict, grouped under headings (workload, Python, cores);
+    keeps the last MAX_ROWS."""
 
     BORDER_TITLE = "Results"
 
     class Chosen(Message):
-        """The cursor moved to a row: its result."""
+        """The cursor moved to a row: its result (None for a heading)."""
 
         def __init__(self, result: Result | None) -> None:
             super().__init__()
@@ -45,6 +46,12 @@ class ResultsLog(DataTable[str | Text]):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.row_results: dict[RowKey, Result | None] = {}
+        self._group: report.GroupKey | None = None
+
+    @property
+    def result_count(self) -> int:
+        """Rows that hold a result (the others head a group)."""
+        return sum(result is not None for result in self.row_results.values())
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -60,7 +67,12 @@ class ResultsLog(DataTable[str | Text]):
         self.post_message(self.Chosen(self.row_results.get(event.row_key)))
 
     def add_result(self, result: Result) -> None:
-        """A row for a finished or failed cell (a failed one shows its reason as its verdict)."""
+        """A row for a finished or failed cell (a failed one shows its reason as its verdict),
+        under a heading row whenever its workload or environment differs from the row above."""
+        group = report.group_key(result)
+        if group != self._group:
+            self._group = group
+            self._append(None, *_heading(group))
         flag = report.flag(result)
         status = Text(flag, "bold red") if flag else Text("ok", "green")
         words = verdict(result)
@@ -93,6 +105,18 @@ class ResultsLog(DataTable[str | Text]):
             self.row_results.pop(oldest, None)
         self.row_results[self.add_row(*cells)] = result
         self.move_cursor(row=self.row_count - 1)
+
+
+def _heading(group: report.GroupKey) -> list[str | Text]:
+    """A group's heading row: its parts in the first columns (seen on any screen), the whole
+    label where the verdicts go (seen in the bottom border when the row is chosen)."""
+    workload, implementation, python, build, gil, cores = group
+    free_threaded = "t" if build == "free-threaded" else ""
+    parts = ["──", workload, f"{implementation} {python}{free_threaded}"]
+    parts += [f"GIL {'on' if gil else 'off'}", f"{cores} cores"]
+    blanks = [""] * (len(COLUMNS) - len(parts) - 1)
+    heading = (Text(part, "bold", justify="left") for part in parts)
+    return [*heading, *blanks, report.group_label(group)]
 
 
 def _clock(iso: str) -> str:
