@@ -57,7 +57,6 @@ class TaskFailed(Exception):
     def __init__(self, index: int, cause: BaseException) -> None:
         super().__init__(f"task {index} raised {type(cause).__name__}: {cause}")
         self.index = index
-        self.cause = cause
 
 
 def availability(executor: str) -> tuple[bool, str]:

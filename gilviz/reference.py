@@ -33,24 +33,20 @@ def cpu_checksum(size: int) -> int:
 
 
 def hash_checksum(size: int) -> int:
-    """The first 15 hex digits of sha256 over `size` hash blocks, read as an integer."""
-    digest = hashlib.sha256(HASH_BLOCK * size) if size <= 64 else _sha256_blocks(size)
-    return int(digest.hexdigest()[:15], 16)
-
-
-def _sha256_blocks(size: int) -> Any:
+    """The first 15 hex digits of sha256 over `size` hash blocks, read as an integer: the
+    blocks go in 64 at a time, where the task feeds them one by one."""
     digest = hashlib.sha256()
-    sixty_four = HASH_BLOCK * 64
     full, rest = divmod(size, 64)
+    sixty_four = HASH_BLOCK * 64
     for _ in range(full):
         digest.update(sixty_four)
     digest.update(HASH_BLOCK * rest)
-    return digest
+    return int(digest.hexdigest()[:15], 16)
 
 
 def net_checksum(size: int) -> int:
     """crc32 of the echoed messages: the numbers below `size`, 8 bytes big-endian each."""
-    return zlib.crc32(b"".join(i.to_bytes(8, "big") for i in range(size)))
+    return zlib.crc32(b"".join(i.to_bytes(8) for i in range(size)))
 
 
 def disk_checksum(size: int) -> int:

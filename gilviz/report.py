@@ -110,7 +110,7 @@ def _markdown_cells(r: Result) -> list[str]:
     return [r.workload, r.executor, str(r.workers), *figures, verdict(r)]
 
 
-GroupKey = tuple[str, str, str, bool, int]
+GroupKey = tuple[str, str, str, str, bool, int]
 
 
 def group_key(result: Result) -> GroupKey:
@@ -118,6 +118,7 @@ def group_key(result: Result) -> GroupKey:
     env = result.env
     return (
         result.workload,
+        str(env.get("implementation", "CPython")),
         str(env.get("python", "?")),
         str(env.get("build", "default")),
         bool(env.get("gil_enabled", True)),
@@ -127,8 +128,8 @@ def group_key(result: Result) -> GroupKey:
 
 def group_label(key: GroupKey) -> str:
     """'cpu · CPython 3.11.7, GIL on · 2 cores'."""
-    workload, python, build, gil, cores = key
-    env = {"python": python, "build": build, "gil_enabled": gil, "implementation": "CPython"}
+    workload, implementation, python, build, gil, cores = key
+    env = {"python": python, "build": build, "gil_enabled": gil, "implementation": implementation}
     return f"{workload} · {python_label(env)} · {cores} cores"
 
 
@@ -167,7 +168,7 @@ def speedup_series(results: Sequence[Result]) -> dict[str, list[tuple[int, float
     others: 'threads', or 'threads · sleep', 'threads · 3.12.1', 'threads · 4 cores'."""
     measured = [r for r in results if r.speedup is not None and r.executor != "serial"]
     keys = [group_key(r) for r in measured if not r.error]
-    differs = [len({key[i] for key in keys}) > 1 for i in range(5)]
+    differs = [len({key[i] for key in keys}) > 1 for i in range(6)]
     series: dict[str, dict[int, float]] = {}
     for r in measured:
         if r.error or r.speedup is None:
@@ -178,12 +179,13 @@ def speedup_series(results: Sequence[Result]) -> dict[str, list[tuple[int, float
     return {name: sorted(points.items()) for name, points in series.items()}
 
 
-def _tags(key: GroupKey) -> tuple[str, str, str, str, str]:
+def _tags(key: GroupKey) -> tuple[str, ...]:
     """Each part of a group key as a series name shows it."""
-    workload, python, build, gil, cores = key
+    workload, implementation, python, build, gil, cores = key
     free_threaded = "t" if build == "free-threaded" else ""
     return (
         workload,
+        implementation,
         python + free_threaded,
         build,
         f"GIL {'on' if gil else 'off'}",

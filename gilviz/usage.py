@@ -15,6 +15,9 @@ from pathlib import Path
 
 PROC = Path("/proc")
 _TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+TICKS_FOR_A_FIGURE = 10
+"""Runs shorter than this many ticks per core give no other-load figure: tick rounding alone
+could move it by a tenth of a core per core."""
 
 
 def own_cpu_s() -> float:
@@ -95,9 +98,19 @@ class Usage:
         )
         return cls(spent, max(0.0, end.front_s - start.front_s), machine)
 
-    def other_cores(self, wall_s: float) -> float | None:
-        """Cores that other programs kept busy, on average, over `wall_s` (None: unknown)."""
-        if self.machine_cpu_s is None or wall_s <= 0:
+    @property
+    def other_cpu_s(self) -> float | None:
+        """CPU that other programs used meanwhile (None: unknown); may read a little below
+        zero, as the kernel counts in clock ticks."""
+        if self.machine_cpu_s is None:
             return None
-        ours = self.process_cpu_s + self.front_cpu_s
-        return max(0.0, (self.machine_cpu_s - ours) / wall_s)
+        return self.machine_cpu_s - self.process_cpu_s - self.front_cpu_s
+
+
+def other_cores(other_cpu_s: float | None, wall_s: float, cpus: int | None = None) -> float | None:
+    """Cores other programs kept busy on average over `wall_s`, or None where the runs were
+    too short for the kernel's tick counts to say (each core's count may be a tick off)."""
+    cpus = cpus or os.cpu_count() or 1
+    if other_cpu_s is None or wall_s < TICKS_FOR_A_FIGURE * cpus * _TICK_S:
+        return None
+    return max(0.0, other_cpu_s / wall_s)

@@ -118,7 +118,7 @@ def _why_no_gain(r: Result) -> str:
     busy = f"{r.parallelism:.2f} cores busy"
     if cores == 1:
         return f"capped by the 1 usable core ({busy})"
-    if r.executor in ("threads", "asyncio") and (turns := took_turns(r)):
+    if r.executor == "threads" and (turns := took_turns(r)):
         return turns
     if r.executor == "asyncio" and r.parallelism <= 1.1:
         return f"one event loop ran one task's CPU work at a time ({busy})"
@@ -139,17 +139,12 @@ def took_turns(r: Result) -> str | None:
     )
 
 
-def _startup_share(r: Result) -> float:
-    total = r.startup_s + r.wall_s
-    return r.startup_s / total if total > 0 else 0.0
-
-
 def _startup(r: Result) -> str:
     return f", start-up {r.startup_s:.3f} s" if r.startup_s >= 0.001 else ""
 
 
 def _startup_cost(r: Result) -> str | None:
-    share = _startup_share(r)
+    share = r.startup_s / (r.startup_s + r.wall_s)  # a result with a speedup has a wall time
     if share < 0.2:
         return None
     return f"starting the workers took {share:.0%} of the time ({r.startup_s:.2f} s)"

@@ -82,9 +82,9 @@ def net_task(size: int, arg: tuple[str, int]) -> int:
     """`size` TCP round trips to the echo server at `arg` (host, port)."""
     mark = marker()
     checksum = 0
-    with socket.create_connection(arg, timeout=30) as conn:
+    with socket.create_connection(arg, timeout=30) as conn:  # pragma: no mutate (a safety net)
         for i in range(size):
-            message = i.to_bytes(8, "big")
+            message = i.to_bytes(8)
             conn.sendall(message)
             checksum = zlib.crc32(_recv_exactly(conn, len(message)), checksum)
             mark(IO)
@@ -94,7 +94,7 @@ def net_task(size: int, arg: tuple[str, int]) -> int:
 def disk_task(size: int, arg: Any = None) -> int:
     """Write `size` x 64 KiB to a temp file, fsync it and read it back."""
     mark = marker()
-    with tempfile.TemporaryFile(prefix="gilviz-") as f:
+    with tempfile.TemporaryFile(prefix="gilviz-") as f:  # pragma: no mutate (a name)
         for _ in range(size):
             f.write(_DISK_BLOCK)
             mark(IO)
@@ -103,7 +103,7 @@ def disk_task(size: int, arg: Any = None) -> int:
         mark(IO)
         f.seek(0)
         checksum = 0
-        while chunk := f.read(len(_DISK_BLOCK)):
+        while chunk := f.read(len(_DISK_BLOCK)):  # pragma: no mutate (any read size)
             checksum = zlib.crc32(chunk, checksum)
             mark(IO)
     return checksum
@@ -138,7 +138,7 @@ async def net_task_async(size: int, arg: tuple[str, int]) -> int:
     checksum = 0
     try:
         for i in range(size):
-            message = i.to_bytes(8, "big")
+            message = i.to_bytes(8)
             writer.write(message)
             checksum = zlib.crc32(await reader.readexactly(len(message)), checksum)
     finally:
@@ -298,7 +298,7 @@ def _recv_exactly(conn: socket.socket, n: int) -> bytes:
 
 class _EchoHandler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
-        while data := self.request.recv(64):
+        while data := self.request.recv(64):  # pragma: no mutate (any buffer size)
             time.sleep(NET_DELAY_S)
             self.request.sendall(data)
 

@@ -126,7 +126,7 @@ def test_table_output_ends_with_a_speedup_plot(capsys):
                 "--workload",
                 "sleep",
                 "--size",
-                "2",
+                "40",
                 "--executor",
                 "threads",
                 "--workers",

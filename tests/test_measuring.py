@@ -4,12 +4,14 @@ start-up kept out of the wall time, and the machine's other load."""
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 
 import pytest
 
 from gilviz import executors, reference, runner, usage, workloads
-from gilviz.engine import CellStarted, run_experiment
+from gilviz.engine import CellDone, CellStarted, TimelineUpdate, run_experiment
 from gilviz.spec import Cell, ExperimentSpec
 from gilviz.timeline import Collector
 
@@ -87,6 +89,8 @@ def test_a_cpu_bound_cell_reports_its_cpu_time_and_cores_busy():
         assert result.process_cpu_s is not None
         assert result.process_cpu_s >= result.cpu_s - 0.03, "clock ticks of 10 ms, 3 processes"
     assert serial.parallelism > 0.5
+    long_enough = usage.TICKS_FOR_A_FIGURE * (os.cpu_count() or 1) * usage._TICK_S
+    assert (serial.other_cores is not None) == (sum(serial.walls) >= long_enough)
 
 
 def test_process_cpu_includes_pickling_the_payload_in_runner_and_workers():
@@ -103,8 +107,16 @@ def test_usage_between_readings_adds_the_workers_and_leaves_out_the_front_end():
     end = usage.Reading(own_s=1.5, workers_s=3.0, front_s=5.25, machine_s=13.0)
     used = usage.Usage.between(start, end)
     assert used.process_cpu_s == pytest.approx(1.5)
-    assert used.other_cores(1.0) == pytest.approx(3.0 - 1.5 - 0.25)
-    assert usage.Usage(1.0, 0.0, None).other_cores(1.0) is None
+    assert used.other_cpu_s == pytest.approx(3.0 - 1.5 - 0.25)
+    assert usage.Usage(1.0, 0.0, None).other_cpu_s is None
+
+
+def test_other_cores_need_runs_long_enough_for_the_tick_counts():
+    assert usage.other_cores(1.25, 1.0, cpus=2) == pytest.approx(1.25)
+    assert usage.other_cores(-0.01, 1.0, cpus=2) == 0.0
+    assert usage.other_cores(0.5, 0.05, cpus=2) is None, "5 ticks: too short to say"
+    assert usage.other_cores(5.0, 1.0, cpus=64) is None
+    assert usage.other_cores(None, 10.0) is None
 
 
 def test_proc_readers_parse_the_kernel_formats(tmp_path):
@@ -175,10 +187,93 @@ def test_repeats_run_in_rounds_after_an_unkept_warm_up():
         ("threads", 1),
     ]
     assert [r.repeat for r in finished.results] == [2, 2]
-    assert all(r.other_cores is not None for r in finished.results)
 
 
 def test_a_size_estimated_above_an_hour_a_task_is_refused_before_it_runs():
     finished = run_experiment(ExperimentSpec("cpu", (Cell("threads", 2),), tasks=2, size=10**12))
     assert finished.refused and not finished.results
     assert "hours per task" in (finished.error or "")
+
+
+def test_live_updates_come_while_a_cell_runs_and_before_it_is_done():
+    events = []
+    run_experiment(
+        ExperimentSpec("cpu", (Cell("processes", 2),), tasks=4, task_s=0.15, live=True),
+        on_event=events.append,
+    )
+    done_at = next(
+        i for i, e in enumerate(events) if isinstance(e, CellDone) and e.result.workers == 2
+    )
+    updates = [
+        e
+        for e in events[:done_at]
+        if isinstance(e, TimelineUpdate) and e.cell == Cell("processes", 2) and e.lanes
+    ]
+    assert len(updates) >= 2, "several updates during a 0.3 s cell"
+    lanes = {index for update in updates for index, _, _ in update.lanes}
+    assert lanes == {0, 1}
+    flat = [v for update in updates for _, _, data in update.lanes for v in data]
+    assert all(0 <= flat[i + 1] <= flat[i + 2] for i in range(0, len(flat), 3))
+    assert max(u.now_us for u in updates) >= max(flat[2::3]) - 1000
+
+
+def test_live_times_are_microseconds_from_the_cell_start_and_states_are_kept():
+    assert runner._relative_us([2, 5_000, 9_000, 1, 9_000, 12_345], 1_000) == [2, 4, 8, 1, 8, 11]
+
+
+async def test_a_metered_coroutine_counts_all_its_own_steps_and_gets_what_it_awaited():
+    import asyncio
+
+    async def burn_twice() -> int:
+        workloads.cpu_task(200_000)
+        value = await asyncio.get_running_loop().run_in_executor(None, lambda: 42)
+        workloads.cpu_task(200_000)
+        return value
+
+    start = time.thread_time()
+    workloads.cpu_task(200_000)
+    one_burn = time.thread_time() - start
+    metered = workloads._Metered(burn_twice())
+    assert await metered == 42
+    assert metered.cpu_s >= 1.5 * one_burn
+
+
+class Trickle:
+    """A socket that hands out its bytes three at a time, then nothing."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.asked: list[int] = []
+
+    def recv(self, n: int) -> bytes:
+        self.asked.append(n)
+        chunk, self.data = self.data[: min(n, 3)], self.data[min(n, 3) :]
+        return chunk
+
+
+def test_receiving_exactly_asks_for_what_is_missing_until_it_has_it_all():
+    conn = Trickle(b"12345678rest")
+    assert workloads._recv_exactly(conn, 8) == b"12345678"  # type: ignore[arg-type]
+    assert conn.asked == [8, 5, 2]
+    with pytest.raises(ConnectionError, match="echo server closed the connection"):
+        workloads._recv_exactly(Trickle(b"12"), 8)  # type: ignore[arg-type]
+
+
+def test_the_echo_server_serves_from_a_named_daemon_thread_and_stops():
+    with workloads.EchoServer() as server:
+        serving = [t for t in threading.enumerate() if t.name == "gilviz-echo"]
+        assert len(serving) == 1 and serving[0].daemon
+        assert reference.net_checksum(3) == workloads.net_task(3, server.server_address[:2])
+    serving[0].join(timeout=5)
+    assert not serving[0].is_alive()
+
+
+def test_gil_wait_share_is_the_workers_mean():
+    from gilviz.results import gil_wait_share
+    from tests.conftest import make_result
+
+    shares = {"run": 0.5, "c": 0.0, "io": 0.0, "gil": 0.25, "core": 0.0, "idle": 0.25}
+    other = {**shares, "gil": 0.75, "idle": 0.0, "run": 0.25}
+    timeline = {"workers": [{"shares": shares}, {"shares": other}]}
+    assert gil_wait_share(make_result(timeline=timeline)) == 0.5
+    assert gil_wait_share(make_result()) is None

@@ -11,22 +11,29 @@ def test_spread_is_median_min_max():
         Spread.of([])
 
 
+def measure(**runs: object) -> Result:
+    """Result.measure on processes x2 with four tasks and these raw runs."""
+    fixed: dict[str, object] = {
+        "workload": "cpu",
+        "executor": "processes",
+        "workers": 2,
+        "tasks": 4,
+        "size": 10,
+        "checksum_ok": True,
+        "bad_checksums": 0,
+        "probe_p50_ms": 0.1,
+        "probe_p99_ms": 0.2,
+        "env": {},
+    }
+    return Result.measure(**{**fixed, **runs})  # type: ignore[arg-type]
+
+
 def test_measure_computes_speedup_efficiency_and_parallelism():
-    result = Result.measure(
-        workload="cpu",
-        executor="processes",
-        workers=2,
-        tasks=4,
-        size=10,
+    result = measure(
         walls=[0.5, 0.6, 0.4],
         startups=[0.01, 0.02, 0.03],
         cpu_totals=[0.9, 1.0, 1.1],
         baseline_wall_s=1.0,
-        checksum_ok=True,
-        bad_checksums=0,
-        probe_p50_ms=0.1,
-        probe_p99_ms=0.2,
-        env={},
     )
     assert result.wall_s == 0.5 and (result.wall_min_s, result.wall_max_s) == (0.4, 0.6)
     assert result.speedup == pytest.approx(2.0)
@@ -50,21 +57,8 @@ def test_the_task_split_bounds_the_ideal_speedup(tasks, workers, ideal):
 
 
 def test_efficiency_is_against_what_the_task_split_allows():
-    result = Result.measure(
-        workload="cpu",
-        executor="processes",
-        workers=16,
-        tasks=40,
-        size=10,
-        walls=[0.3],
-        startups=[0.0],
-        cpu_totals=[4.0],
-        baseline_wall_s=4.0,
-        checksum_ok=True,
-        bad_checksums=0,
-        probe_p50_ms=0.1,
-        probe_p99_ms=0.2,
-        env={},
+    result = measure(
+        workers=16, tasks=40, walls=[0.3], startups=[0.0], cpu_totals=[4.0], baseline_wall_s=4.0
     )
     assert result.efficiency == pytest.approx((4.0 / 0.3) / (40 / 3))
 
@@ -72,22 +66,12 @@ def test_efficiency_is_against_what_the_task_split_allows():
 def test_process_cpu_is_the_median_over_repeats_and_spread_needs_two_runs():
     result = make_result()
     assert result.spread is None
-    measured = Result.measure(
-        workload="payload",
-        executor="processes",
-        workers=2,
-        tasks=4,
-        size=10,
+    measured = measure(
         walls=[1.0, 0.8, 1.2],
         startups=[0.0] * 3,
         cpu_totals=[0.5] * 3,
         process_cpus=[0.9, 0.7, 0.8],
         baseline_wall_s=2.0,
-        checksum_ok=True,
-        bad_checksums=0,
-        probe_p50_ms=0.1,
-        probe_p99_ms=0.2,
-        env={},
     )
     assert measured.process_cpu_s == pytest.approx(0.8)
     assert measured.spread == pytest.approx(0.4)

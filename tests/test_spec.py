@@ -50,5 +50,9 @@ def test_spec_round_trips_and_puts_the_baseline_first():
 
 def test_fault_names_an_executor_and_a_task():
     assert parse_fault("threads:3") == Cell("threads", 3)
-    with pytest.raises(ValueError):
+    assert parse_fault("processes") == Cell("processes", 0), "no task: the first one"
+    assert parse_fault("threads:") == Cell("threads", 0)
+    with pytest.raises(ValueError, match="unknown executor 'nope'"):
         parse_fault("nope:1")
+    with pytest.raises(ValueError, match="fault task must be a whole number"):
+        parse_fault("threads:1:2")

@@ -113,3 +113,149 @@ def test_speedup_series_keeps_the_latest_point_and_drops_serial():
         make_result(workers=2, speedup=1.2),
     ]
     assert report.speedup_series(results) == {"threads": [(2, 1.2)]}
+
+
+class RecordingPlot:
+    """Stands in for plotext: records every call, so a test reads what would be drawn."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[object, ...], dict[str, object]]] = []
+
+    def __getattr__(self, name: str):
+        return lambda *args, **kwargs: self.calls.append((name, args, kwargs))
+
+
+def test_the_speedup_plot_draws_the_ideal_line_and_a_series_per_executor():
+    results = [
+        make_result(executor="serial", workers=1, speedup=1.0),
+        make_result(workers=2, speedup=1.1),
+        make_result(executor="processes", workers=2, speedup=1.9),
+        make_result(executor="processes", workers=4, speedup=3.0),
+    ]
+    plot = RecordingPlot()
+    report.draw_speedup(plot, results, "cpu: speedup")
+    assert plot.calls == [
+        ("title", ("cpu: speedup",), {}),
+        ("xlabel", ("workers",), {}),
+        ("plot", ([1, 2, 3, 4], [1, 2, 3, 4]), {"label": "ideal", "color": "gray"}),
+        ("plot", ([2], [1.1]), {"label": "threads", "marker": "dot"}),
+        ("plot", ([2, 4], [1.9, 3.0]), {"label": "processes", "marker": "dot"}),
+        ("ylim", (0, pytest.approx(4.4)), {}),
+        ("xticks", ([1, 2, 4],), {}),
+    ]
+
+
+def test_an_empty_plot_still_has_its_frame_and_a_speedup_above_the_workers_fits():
+    plot = RecordingPlot()
+    report.draw_speedup(plot, [], "nothing yet")
+    assert ("plot", ([1], [1]), {"label": "ideal", "color": "gray"}) in plot.calls
+    assert ("ylim", (0, pytest.approx(1.1)), {}) in plot.calls
+    assert ("xticks", ([1],), {}) in plot.calls
+    plot = RecordingPlot()
+    report.draw_speedup(plot, [make_result(workers=2, speedup=3.0)], "t")
+    assert ("ylim", (0, pytest.approx(3.3)), {}) in plot.calls
+
+
+def env_of(python: str, build: str = "default", gil: bool = True, cores: int = 2) -> dict:
+    return {"python": python, "build": build, "gil_enabled": gil, "usable_cores": cores}
+
+
+def test_series_are_named_by_what_tells_their_groups_apart():
+    results = [
+        make_result(speedup=None, error="boom", env=env_of("3.10.0")),  # failed: no point
+        make_result(speedup=1.0, env=env_of("3.12.0")),
+        make_result(speedup=1.9, env=env_of("3.13.1", "free-threaded", gil=False)),
+        make_result(workers=4, speedup=1.0, env=env_of("3.12.0")),
+    ]
+    assert report.speedup_series(results) == {
+        "threads · 3.12.0 · default · GIL on": [(2, 1.0), (4, 1.0)],
+        "threads · 3.13.1t · free-threaded · GIL off": [(2, 1.9)],
+    }
+    three_workloads = [make_result(workload=w, speedup=1.0) for w in ("cpu", "sleep", "hash")]
+    assert list(report.speedup_series(three_workloads)) == [
+        "threads · cpu",
+        "threads · sleep",
+        "threads · hash",
+    ]
+    cores = [make_result(speedup=1.0, env=env_of("3.12.0", cores=n)) for n in (2, 4)]
+    assert list(report.speedup_series(cores)) == ["threads · 2 cores", "threads · 4 cores"]
+    pypy = [
+        make_result(speedup=1.0, env={**env_of("3.11.7"), "implementation": name})
+        for name in ("CPython", "PyPy")
+    ]
+    assert list(report.speedup_series(pypy)) == ["threads · CPython", "threads · PyPy"]
+    assert report.grouped(pypy)[1][0] == "cpu · PyPy 3.11.7, GIL on · 2 cores"
+
+
+def test_markdown_is_a_table_per_group_with_every_figure():
+    results = [
+        make_result(
+            repeat=3,
+            wall_min_s=0.78,
+            wall_max_s=0.86,
+            overlap=1.0,
+            handoffs_per_s=150.4,
+            **TOOK_TURNS_SHARES,
+        ),
+        make_result(executor="processes", speedup=None, error="a worker died"),
+        make_result(workload="sleep", speedup=2.0, efficiency=1.0, parallelism=0.01),
+    ]
+    assert report.to_markdown(results) == (
+        "### cpu · CPython 3.11.7, GIL on · 2 cores\n"
+        "\n"
+        "| workload | executor | workers | wall (s) | noise | speedup | eff. | cores busy "
+        "| overlap | hand-offs/s | verdict |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "| cpu | threads | 2 | 0.800 (0.780-0.860) | ±5% | 1.00 | 0.50 | 0.99 | 1.00 | 150 "
+        "| threads 1.00x on cpu: no gain, 2 threads took turns on the GIL: 1.0 ran at a time, "
+        "150 hand-offs a second |\n"
+        "| cpu | processes | 2 | - | - | - | - | - | - | - | processes x2 on cpu: failed, "
+        "a worker died |\n"
+        "\n"
+        "### sleep · CPython 3.11.7, GIL on · 2 cores\n"
+        "\n"
+        "| workload | executor | workers | wall (s) | noise | speedup | eff. | cores busy "
+        "| overlap | hand-offs/s | verdict |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "| sleep | threads | 2 | 0.800 (0.800-0.800) | 1 run | 2.00 | 1.00 | 0.01 | - | - "
+        "| threads 2.00x on sleep: near-ideal (100% of what 2 workers allow), the tasks mostly "
+        "waited, which needs neither a core nor the GIL (0.0 cores busy) |\n"
+    )
+
+
+TOOK_TURNS_SHARES = {
+    "timeline": {
+        "workers": [
+            {"shares": {"run": 0.5, "c": 0.0, "io": 0.0, "gil": 0.5, "core": 0.0, "idle": 0.0}}
+        ]
+    }
+}
+
+
+def test_a_csv_row_has_the_environment_and_blanks_for_what_was_not_measured():
+    row = report.summary_row(make_result(env={}, overlap=None))
+    assert (row["python"], row["gil_enabled"], row["usable_cores"]) == ("", "", "")
+    assert row["overlap"] == "" and row["process_cpu_s"] == "" and row["stability"] == "unknown"
+    row = report.summary_row(make_result(env={"python": "3.12.1", "gil_enabled": False}))
+    assert (row["python"], row["gil_enabled"]) == ("3.12.1", False)
+    assert report.to_csv([]).splitlines() == [",".join(report.SUMMARY_COLUMNS)]
+
+
+def test_json_is_indented_for_people_to_read():
+    assert report.to_json([make_result()]).startswith('[\n  {\n    "workload": "cpu",')
+
+
+@pytest.mark.parametrize(
+    ("figures", "noise", "flag"),
+    [
+        ({}, "1 run", ""),
+        ({"repeat": 2, "wall_min_s": 0.76, "wall_max_s": 0.84}, "±5%", ""),
+        ({"repeat": 3, "wall_min_s": 0.6, "wall_max_s": 1.0}, "±25%", "UNSTABLE"),
+        ({"repeat": 3, "other_cores": 1.5}, "±0%", "DISTURBED"),
+        ({"checksum_ok": False, "bad_checksums": 1}, "1 run", "INVALID"),
+        ({"error": "boom", "repeat": 0}, "-", "FAILED"),
+    ],
+)
+def test_noise_and_flag_mark_what_should_not_be_trusted(figures, noise, flag):
+    result = make_result(**figures)
+    assert (report.noise(result), report.flag(result)) == (noise, flag)

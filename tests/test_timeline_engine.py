@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from gilviz.engine import CellDone, TimelineUpdate, run_experiment
+from gilviz.engine import TimelineUpdate, run_experiment
 from gilviz.environment import gil_enabled, usable_cores
 from gilviz.results import Result, gil_wait_share
 from gilviz.spec import Cell, ExperimentSpec
@@ -66,28 +66,6 @@ def test_the_serial_baseline_is_one_lane_and_an_event_loop_waits_for_io():
     cells = run("sleep", (Cell("asyncio", 2),))
     assert len(shares(cells["serial"], "io")) == 1
     assert min(shares(cells["asyncio"], "io")) >= 0.9
-
-
-def test_live_updates_come_while_a_cell_runs_and_before_it_is_done():
-    events = []
-    run_experiment(
-        ExperimentSpec("cpu", (Cell("processes", 2),), tasks=4, task_s=0.15, live=True),
-        on_event=events.append,
-    )
-    done_at = next(
-        i for i, e in enumerate(events) if isinstance(e, CellDone) and e.result.workers == 2
-    )
-    updates = [
-        e
-        for e in events[:done_at]
-        if isinstance(e, TimelineUpdate) and e.cell == Cell("processes", 2) and e.lanes
-    ]
-    assert len(updates) >= 2, "several updates during a 0.3 s cell"
-    lanes = {index for update in updates for index, _, _ in update.lanes}
-    assert lanes == {0, 1}
-    flat = [v for update in updates for _, _, data in update.lanes for v in data]
-    assert all(0 <= flat[i + 1] <= flat[i + 2] for i in range(0, len(flat), 3))
-    assert max(u.now_us for u in updates) >= max(flat[2::3]) - 1000
 
 
 def test_headless_runs_stream_nothing_and_still_get_every_interval():

@@ -304,3 +304,179 @@ def test_disturbance_needs_load_beyond_the_spare_cores():
     assert not disturbed(make_result(other_cores=0.2))
     assert disturbed(make_result(other_cores=0.3, parallelism=1.9))
     assert not disturbed(make_result(other_cores=0.3, parallelism=1.0))
+
+
+def near_ideal(**figures: object) -> str:
+    """The verdict of a result at 95% efficiency with these figures."""
+    return verdict(make_result(**{"speedup": 1.9, "efficiency": 0.95, **figures}))
+
+
+@pytest.mark.parametrize(
+    ("figures", "cause"),
+    [
+        ({"parallelism": 0.94}, "the tasks mostly waited, which needs neither a core nor the GIL"),
+        ({"parallelism": 0.95, "executor": "processes"}, "each process has its own GIL (0.9"),
+        ({"parallelism": 1.9, "executor": "interpreters"}, "each interpreter has its own GIL"),
+        ({"parallelism": 1.9, "env": {"usable_cores": 2}}, "1.9 cores busy at once"),
+        ({"parallelism": 1.9, "timeline": timeline(c=0.5)}, "the C code ran without the GIL (50%"),
+        ({"parallelism": 1.9, "timeline": timeline(c=0.49)}, "1.9 cores busy at once"),
+    ],
+)
+def test_each_parallel_cause_has_its_threshold(figures, cause):
+    assert f"), {cause}" in near_ideal(**figures)
+
+
+@pytest.mark.parametrize(
+    ("figures", "words"),
+    [
+        ({"executor": "asyncio", "parallelism": 1.1}, "no gain, one event loop ran"),
+        ({"executor": "asyncio", "parallelism": 1.11}, "no gain, and no measured figure"),
+        ({"executor": "asyncio", **TOOK_TURNS}, "no gain, one event loop ran"),
+        ({"executor": "processes", "startup_s": 0.2}, "no gain, starting the workers took 20%"),
+        ({"executor": "processes", "startup_s": 0.19}, "no gain, and no measured figure"),
+        ({"executor": "processes", "startup_s": 0.0}, "shows why (0.99 cores busy)"),
+        (
+            {"executor": "processes", "startup_s": 0.001},
+            "shows why (0.99 cores busy, start-up 0.001 s)",
+        ),
+        (
+            {"executor": "processes", "startup_s": 0.5, "bytes_moved": 1_500_000},
+            "no gain, starting the workers took 38% of the time (0.50 s)",
+        ),
+        (
+            {
+                "executor": "processes",
+                "startup_s": 0.5,
+                "bytes_moved": 1_500_000,
+                "cpu_s": 0.5,
+                "process_cpu_s": 0.65,
+            },
+            "took 38% of the time (0.50 s); moving 2 MB cost 0.15 s of CPU beside the tasks' "
+            "0.50 s",
+        ),
+        (
+            {
+                "executor": "processes",
+                "bytes_moved": 1_500_000,
+                "cpu_s": 0.5,
+                "process_cpu_s": 0.55,
+            },
+            "no gain, and no measured figure",
+        ),
+        (
+            {
+                "executor": "processes",
+                "bytes_moved": 1_500_000,
+                "cpu_s": 1.25,
+                "process_cpu_s": 1.5,
+            },
+            "moving 2 MB cost 0.25 s",
+        ),
+        ({"executor": "processes", "bytes_moved": 0, "process_cpu_s": 9.0}, "no measured figure"),
+        ({"executor": "processes", "bytes_moved": 10, "process_cpu_s": None}, "no measured figure"),
+    ],
+)
+def test_each_no_gain_cause_has_its_threshold(figures, words):
+    assert words in verdict(make_result(**{"speedup": 1.0, **figures}))
+
+
+@pytest.mark.parametrize(
+    ("figures", "words"),
+    [
+        ({"speedup": 1.19}, "no gain"),
+        ({"speedup": 1.2, "efficiency": 0.6}, "partial, 60%"),
+        ({"speedup": 2.11, "efficiency": 1.05, "parallelism": 0.99}, "above the 2 usable cores:"),
+        ({"speedup": 2.11, "efficiency": 1.05, "parallelism": 1.0}, "the baseline was probably"),
+        ({"speedup": 2.11, "efficiency": 1.05, "parallelism": 1.5}, "while 1.5 were busy"),
+        ({"speedup": 2.11, "efficiency": 1.05, "parallelism": 0.1}, "(above the 2 usable"),
+    ],
+)
+def test_speedup_thresholds(figures, words):
+    assert words in verdict(make_result(**figures))
+
+
+def test_a_speedup_just_within_the_cores_is_printed_as_it_is():
+    assert (
+        "above"
+        not in verdict(
+            make_result(
+                speedup=2.1,
+                efficiency=1.0,
+                parallelism=1.9,
+                workers=4,
+                tasks=8,
+                env={**GIL_BUILD, "usable_cores": 2},
+            )
+        )[:60]
+    )
+    assert "above" not in verdict(make_result(speedup=2.09, efficiency=1.0, parallelism=0.1))
+
+
+@pytest.mark.parametrize(
+    ("figures", "words"),
+    [
+        (
+            {"workers": 3, "tasks": 3, "speedup": 2.5, "efficiency": 0.83, "parallelism": 2.4},
+            "capped by this machine's 2 usable cores (2.40",
+        ),
+        (
+            {"workers": 3, "tasks": 3, "speedup": 1.6, "efficiency": 0.53, "parallelism": 1.6},
+            "capped by this machine's 2",
+        ),
+        (
+            {"workers": 3, "tasks": 3, "speedup": 1.5, "efficiency": 0.5, "parallelism": 1.59},
+            "partial",
+        ),
+        (
+            {"workers": 2, "tasks": 4, "speedup": 1.5, "efficiency": 0.75, "parallelism": 1.9},
+            "partial, 75% of what 2 workers allow, 1.90 cores busy",
+        ),
+        (
+            {
+                "workers": 4,
+                "tasks": 6,
+                "speedup": 2.9,
+                "efficiency": 0.97,
+                "parallelism": 2.9,
+                "env": {**GIL_BUILD, "usable_cores": 4},
+            },
+            "near-ideal (97% of what 6 tasks on 4 workers allow (3.00x))",
+        ),
+    ],
+)
+def test_caps_and_partial_results_cite_their_figures(figures, words):
+    assert words in verdict(make_result(**figures))
+
+
+def test_took_turns_needs_both_overlap_near_one_and_a_tenth_waiting():
+    base = {"speedup": 1.0, "handoffs_per_s": 99.6}
+    assert "took turns" in verdict(make_result(**base, overlap=1.15, timeline=timeline(gil=0.1)))
+    assert "100 hand-offs" in verdict(make_result(**base, overlap=1.15, timeline=timeline(gil=0.1)))
+    assert "took turns" not in verdict(
+        make_result(**base, overlap=1.16, timeline=timeline(gil=0.5))
+    )
+    assert "took turns" not in verdict(
+        make_result(**base, overlap=1.0, timeline=timeline(gil=0.09))
+    )
+    assert "took turns" not in verdict(
+        make_result(**base, overlap=None, timeline=timeline(gil=0.5))
+    )
+    assert "0 hand-offs" in verdict(
+        make_result(speedup=1.0, overlap=1.0, handoffs_per_s=None, timeline=timeline(gil=0.5))
+    )
+
+
+def test_disturbed_and_unstable_thresholds():
+    assert stability(make_result(other_cores=0.25, parallelism=1.51)) == "disturbed"
+    assert stability(make_result(other_cores=0.25, parallelism=1.5)) == "unknown"  # 1.75, not more
+    assert stability(make_result(other_cores=0.24, parallelism=2.0)) == "unknown"
+    assert stability(make_result(other_cores=0.3, parallelism=1.5, env={"cpu_count": 2})) == (
+        "disturbed"
+    ), "without usable_cores recorded, the logical count stands in"
+    unstable = {"repeat": 3, "wall_s": 1.0, "wall_min_s": 0.875, "wall_max_s": 1.125}
+    assert stability(make_result(**unstable)) == "stable", "a spread of exactly 25% is stable"
+    assert stability(make_result(**{**unstable, "wall_max_s": 1.126})) == "unstable"
+    assert stability(make_result(**{**unstable, "repeat": 2})) == "unknown"
+    assert "disturbed, other programs kept 1.5 of 2 cores busy while it ran" in verdict(
+        make_result(other_cores=1.5)
+    )
