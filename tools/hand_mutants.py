@@ -1,8 +1,10 @@
-"""Break the timeline's measuring code one way at a time; a test must go red for each.
+"""Break measuring code one way at a time, by hand-picked changes; a test must go red for each.
 
-Run: .venv/bin/python tools/timeline_mutants.py [N ...]   (a few minutes; N picks mutants)
-Each mutant edits one line, runs the timeline's tests, and puts the line back. A broad
-mutation-testing run over every measuring module (mutmut) is issue 9's; this one is targeted.
+Run: .venv/bin/python tools/hand_mutants.py [timeline|measuring] [N ...]   (N picks mutants)
+- timeline: 27 ways to break the timeline (a few minutes);
+- measuring: the five breaks issue 9 found the suite blind to (a minute).
+Each mutant edits one line, runs that set's tests, and puts the line back. The broad run over
+every measuring module is mutmut's (README: Development); these are the known-dangerous ones.
 """
 
 import pathlib
@@ -10,14 +12,14 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-TESTS = [
+TIMELINE_TESTS = [
     "tests/test_timeline.py",
     "tests/test_lanes_and_trace.py",
     "tests/test_timeline_engine.py",
     "tests/test_store_and_report.py",
     "tests/test_repaint.py",
 ]
-MUTANTS = [
+TIMELINE = [
     (
         "gilviz/timeline.py",
         "            if off > STALL_MIN_NS:",
@@ -183,10 +185,56 @@ MUTANTS = [
 ]
 
 
+MEASURING_TESTS = [
+    "tests/test_measuring.py",
+    "tests/test_engine.py",
+    "tests/test_results.py",
+    "tests/test_verdict.py",
+    "tests/test_store_and_report.py",
+    "tests/test_spec.py",
+    "tests/test_cli.py",
+]
+MEASURING = [
+    (
+        "gilviz/runner.py",
+        "ok = checksum_of(value) == self.expected",
+        "ok = True",
+        "the checksum check replaced by ok = True",
+    ),
+    (
+        "gilviz/workloads.py",
+        '"cpu_s": time.thread_time() - cpu_start,',
+        '"cpu_s": 0.0,',
+        "every task's CPU time recorded as 0.0",
+    ),
+    (
+        "gilviz/runner.py",
+        "self._samples.append(ProbeSample(late_ms, queue_ms))",
+        "self._samples.append(ProbeSample(0.0, 0.0))",
+        "the GIL probe recording 0.0 ms always",
+    ),
+    (
+        "gilviz/workloads.py",
+        "acc = (acc * 31 + i) % _MODULUS",
+        "acc = (acc * 37 + i) % _MODULUS",
+        "the cpu workload's formula changed",
+    ),
+    (
+        "gilviz/executors.py",
+        "        work_start = time.monotonic()\n        futures",
+        "        work_start = start\n        futures",
+        "the pool's start-up counted inside wall_s",
+    ),
+]
+SETS = {"timeline": (TIMELINE_TESTS, TIMELINE), "measuring": (MEASURING_TESTS, MEASURING)}
+
+
 def main() -> int:
-    only = sys.argv[1:]
+    chosen = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] in SETS else "timeline"
+    only = [arg for arg in sys.argv[1:] if arg not in SETS]
+    tests, mutants = SETS[chosen]
     ran, survivors = 0, []
-    for n, (path, old, new, what) in enumerate(MUTANTS):
+    for n, (path, old, new, what) in enumerate(mutants):
         if only and str(n) not in only:
             continue
         file = ROOT / path
@@ -203,7 +251,7 @@ def main() -> int:
                     "-x",
                     "-p",
                     "no:cacheprovider",
-                    *TESTS,
+                    *tests,
                 ],
                 cwd=ROOT,
                 capture_output=True,
