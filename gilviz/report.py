@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -48,9 +49,9 @@ def summary_row(result: Result) -> dict[str, object]:
     shares = mean_shares(result)
     for state in TIMELINE_SHARES:
         row[f"share_{state}"] = "" if shares is None else shares[state]
-    row["python"] = result.env.get("python", "")
-    row["gil_enabled"] = result.env.get("gil_enabled", "")
-    row["usable_cores"] = result.env.get("usable_cores", "")
+    row["python"] = result.env.get("python")
+    row["gil_enabled"] = result.env.get("gil_enabled")
+    row["usable_cores"] = result.env.get("usable_cores")
     row["verdict"] = verdict(result)
     return {name: "" if value is None else value for name, value in row.items()}
 
@@ -150,7 +151,7 @@ def noise(result: Result) -> str:
     if result.error:
         return "-"
     if result.spread is None:
-        return f"{result.repeat} run" + ("s" if result.repeat != 1 else "")
+        return "1 run"
     return f"±{result.spread / 2:.0%}"
 
 
@@ -167,15 +168,13 @@ def speedup_series(results: Sequence[Result]) -> dict[str, list[tuple[int, float
     per point). A series is named by its executor, plus what tells its group apart from the
     others: 'threads', or 'threads · sleep', 'threads · 3.12.1', 'threads · 4 cores'."""
     measured = [r for r in results if r.speedup is not None and r.executor != "serial"]
-    keys = [group_key(r) for r in measured if not r.error]
-    differs = [len({key[i] for key in keys}) > 1 for i in range(6)]
+    keys = [group_key(r) for r in measured]
+    differs = [len(set(parts)) > 1 for parts in zip(*keys, strict=True)]
     series: dict[str, dict[int, float]] = {}
-    for r in measured:
-        if r.error or r.speedup is None:
-            continue
-        tags = [tag for tag, shown in zip(_tags(group_key(r)), differs, strict=True) if shown]
+    for r, key in zip(measured, keys, strict=True):
+        tags = itertools.compress(_tags(key), differs)
         name = " · ".join(dict.fromkeys([r.executor, *tags]))
-        series.setdefault(name, {})[r.workers] = r.speedup
+        series.setdefault(name, {})[r.workers] = r.speedup  # type: ignore[assignment]
     return {name: sorted(points.items()) for name, points in series.items()}
 
 

@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from gilviz import environment, executors, reference, timeline, usage
 from gilviz.spec import Cell, ExperimentSpec
-from gilviz.workloads import TARGET_TASK_S, WORKLOADS, EchoServer, checksum_of
+from gilviz.workloads import TARGET_TASK_S, WORKLOADS, EchoServer, checksum_of, cpu_task
 
 PROGRESS_INTERVAL_S = 0.1
 """At most ten progress events a second, however many tasks finish."""
@@ -232,7 +232,7 @@ class Experiment:
     def _mixed_sleep_s(self, size: int) -> float:
         """Mixed sleeps as long as its cpu part takes alone, so it is half wait, half work."""
         start = time.monotonic()
-        WORKLOADS["cpu"].task(size, None)
+        cpu_task(size)
         return time.monotonic() - start
 
     def _calibrate(self, arg_for: Any, target: float | None = None) -> int:

@@ -117,7 +117,7 @@ def default_workers(cores: int) -> list[int]:
     """Powers of two up to the core count, plus the core count itself."""
     counts = {1, cores}
     n = 2
-    while n < cores:
+    while n < cores:  # pragma: no mutate (n == cores adds cores, already counted)
         counts.add(n)
         n *= 2
     return sorted(counts)

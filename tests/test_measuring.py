@@ -277,3 +277,41 @@ def test_gil_wait_share_is_the_workers_mean():
     timeline = {"workers": [{"shares": shares}, {"shares": other}]}
     assert gil_wait_share(make_result(timeline=timeline)) == 0.5
     assert gil_wait_share(make_result()) is None
+
+
+def test_every_executor_times_its_start_up_and_work_within_the_run():
+    cells = tuple(Cell(e, 2) for e in ("threads", "processes", "asyncio"))
+    started = time.monotonic()
+    finished = run_experiment(ExperimentSpec("sleep", cells, tasks=2, size=20))
+    elapsed = time.monotonic() - started
+    for result in finished.results:
+        assert 0.0 <= result.startup_s < elapsed, result.executor
+        assert 0.02 <= result.wall_s < elapsed, result.executor
+        assert sorted(r["index"] for r in result.records) == [0, 1], result.executor
+
+
+def test_a_fault_drill_fails_the_asyncio_cell_at_its_task():
+    spec = ExperimentSpec("sleep", (Cell("asyncio", 2),), tasks=3, size=1, fault=Cell("asyncio", 1))
+    finished = run_experiment(spec)
+    assert [(f.cell.executor, f.task) for f in finished.failures] == [("asyncio", 1)]
+
+
+def test_live_lanes_name_the_worker_process_and_arrive_before_any_task_is_done():
+    """Process workers stream through a queue while their first task still runs."""
+    events = []
+    started = time.monotonic()
+    spec = ExperimentSpec("cpu", (Cell("processes", 2),), tasks=2, task_s=0.6, live=True)
+    finished = run_experiment(spec, on_event=events.append)
+    elapsed_us = (time.monotonic() - started) * 1e6
+    processes = finished.results[-1]
+    pids = {record["pid"] for record in processes.records}
+    cell = Cell("processes", 2)
+    first_done = next(
+        i
+        for i, e in enumerate(events)
+        if type(e).__name__ == "Progress" and e.cell == cell and e.done >= 1
+    )
+    early = [e for e in events[:first_done] if isinstance(e, TimelineUpdate) and e.cell == cell]
+    assert any(update.lanes for update in early), "lanes while the first tasks still ran"
+    assert {pid for update in early for _, pid, _ in update.lanes} <= pids
+    assert all(isinstance(u.now_us, int) and 0 <= u.now_us < elapsed_us for u in early)

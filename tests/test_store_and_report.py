@@ -238,6 +238,7 @@ def test_a_csv_row_has_the_environment_and_blanks_for_what_was_not_measured():
     assert row["overlap"] == "" and row["process_cpu_s"] == "" and row["stability"] == "unknown"
     row = report.summary_row(make_result(env={"python": "3.12.1", "gil_enabled": False}))
     assert (row["python"], row["gil_enabled"]) == ("3.12.1", False)
+    assert report.summary_row(make_result())["usable_cores"] == 2
     assert report.to_csv([]).splitlines() == [",".join(report.SUMMARY_COLUMNS)]
 
 
@@ -259,3 +260,19 @@ def test_json_is_indented_for_people_to_read():
 def test_noise_and_flag_mark_what_should_not_be_trusted(figures, noise, flag):
     result = make_result(**figures)
     assert (report.noise(result), report.flag(result)) == (noise, flag)
+
+
+@pytest.mark.parametrize(
+    ("env", "label"),
+    [
+        ({}, "cpu · CPython ?, GIL on · 0 cores"),
+        ({"python": "3.13.1", "cpu_count": 8}, "cpu · CPython 3.13.1, GIL on · 8 cores"),
+        (
+            {"python": "3.13.1", "build": "free-threaded", "gil_enabled": False, "usable_cores": 4},
+            "cpu · CPython 3.13.1 free-threaded, GIL off · 4 cores",
+        ),
+        ({"implementation": "PyPy", "python": "3.11.9"}, "cpu · PyPy 3.11.9, GIL on · 0 cores"),
+    ],
+)
+def test_a_group_is_labelled_from_what_its_environment_recorded(env, label):
+    assert report.grouped([make_result(env=env)]) == [(label, [make_result(env=env)])]
