@@ -54,6 +54,29 @@ def physics(repeat: int) -> None:
         print(f"{row[0]:<9}{row[1]:>22}{row[2]:>22}   {'; '.join(seen)}")
 
 
+def stability(runs: int) -> None:
+    """The default headless experiment, run again and again: its speedups should agree with
+    each other within their own reported noise, and flags should mark the runs that do not."""
+    from gilviz.report import flag, noise
+
+    print(f"\n## Stability: {runs} default runs (threads,processes x2 on cpu, warm-up + 3 runs)")
+    print(f"{'run':<5}{'threads':>10}{'processes':>11}{'noise':>8}  flags")
+    speedups: list[float] = []
+    for n in range(runs):
+        spec = ExperimentSpec(
+            "cpu", (Cell("threads", 2), Cell("processes", 2)), tasks=4, repeat=3, warmup=1
+        )
+        results = run_experiment(spec).results
+        threads, processes = results[1], results[2]
+        speedups.append(processes.speedup or 0.0)
+        flags = ", ".join(f"{r.executor} {flag(r)}" for r in results if flag(r)) or "-"
+        print(
+            f"{n + 1:<5}{threads.speedup or 0:>9.2f}x{processes.speedup or 0:>10.2f}x"
+            f"{noise(processes):>8}  {flags}"
+        )
+    print(f"processes x2 over the runs: {spread(speedups, '{:.2f}x')}")
+
+
 def scaling() -> None:
     """The timeline's figures as workers grow, up to the usable cores: threads on cpu keep
     one running at a time, processes and threads on hash run as many as there are cores."""
@@ -356,6 +379,7 @@ def finding_workers(calls: int) -> None:
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "physics": lambda a: physics(1 if a.quick else 3),
+    "stability": lambda a: stability(2 if a.quick else 4),
     "timeline-cost": lambda a: timeline_cost(3 if a.quick else 7),
     "timeline-memory": lambda a: timeline_memory(),
     "scaling": lambda a: scaling(),

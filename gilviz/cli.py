@@ -16,6 +16,7 @@ from gilviz import report
 from gilviz.engine import CellDone, CellFailed, Event, Finished, check_python, run_experiment
 from gilviz.environment import usable_cores
 from gilviz.executors import availability
+from gilviz.pythons import Describer, Python, candidates
 from gilviz.results import Result
 from gilviz.spec import (
     EXECUTORS,
@@ -325,7 +326,25 @@ def cmd_list() -> int:
         f"\nThis machine: {usable_cores()} usable cores; start methods: "
         f"{', '.join(multiprocessing.get_all_start_methods())}"
     )
+    print("\nPythons (--python):")
+    for line in python_lines(Describer().describe(candidates())):
+        print(f"  {line}")
     return 0
+
+
+def python_lines(pythons: list[Python]) -> list[str]:
+    """A line per Python: its path, what it is, its GIL, and whether gilviz can run on it."""
+    width = max((len(p.path) for p in pythons), default=0)
+    lines = []
+    for python in pythons:
+        if python.error:
+            lines.append(f"{python.path:<{width}}  ?  {python.error}")
+            continue
+        gil = f"GIL {'on' if python.gil_default else 'off'} by default"
+        build = f"free-threaded, {gil}" if python.free_threaded else "GIL build"
+        usable = "" if python.runs_gilviz else "  [too old: the runner needs 3.11+]"
+        lines.append(f"{python.path:<{width}}  {python.label:<16} {build}{usable}")
+    return lines
 
 
 def cmd_results(args: argparse.Namespace) -> int:
