@@ -71,7 +71,7 @@ DEFAULT_REPEAT = 3
 """pyperf's practice, scaled to a terminal: a warm-up round, then enough runs for a median
 and a spread; a cell with one run cannot say whether it was stable."""
 DEFAULT_WARMUP = 1
-python_arg = _checked(check_python)
+pythons_arg = _checked(lambda t: [check_python(path) for path in t.split(",")])
 
 
 def _add_experiment_options(parser: argparse.ArgumentParser, *, sweep: bool) -> None:
@@ -126,7 +126,12 @@ def build_parser() -> Parser:
         choices=multiprocessing.get_all_start_methods(),
         help="how the processes executor starts workers (default: the platform's)",
     )
-    run.add_argument("--python", type=python_arg, help="run the experiment under this Python")
+    run.add_argument(
+        "--python",
+        type=pythons_arg,
+        metavar="PATH[,PATH...]",
+        help="run the experiment under these Pythons, each with its own baseline (gilviz list)",
+    )
     run.add_argument(
         "--inject-fault",
         type=_checked(parse_fault),
@@ -267,11 +272,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             if isinstance(event, CellFailed):
                 display.note(f"{event.cell.label} failed: {event.reason}")
 
+        runs: list[Finished] = []
         try:
-            finished = run_experiment(spec, args.python, on_event)
+            for python in args.python or [None]:
+                runs.append(run_experiment(spec, python, on_event))
+                if runs[-1].cancelled or runs[-1].refused:
+                    break
         except KeyboardInterrupt:
             display.note("cancelled: the runner and its workers were stopped")
             return 130
+    finished = Finished.of(runs)
     if finished.refused:
         _refuse(str(finished.error))
     _print_results(finished.results, args.format, args.timeline)

@@ -107,6 +107,18 @@ class Finished:
     def ok(self) -> bool:
         return not (self.cancelled or self.error or self.failures)
 
+    @classmethod
+    def of(cls, runs: list[Finished]) -> Finished:
+        """Several runs (one per interpreter) as one: everything each kept, every reason."""
+        errors = [run.error for run in runs if run.error]
+        return cls(
+            results=[result for run in runs for result in run.results],
+            failures=[failure for run in runs for failure in run.failures],
+            cancelled=any(run.cancelled for run in runs),
+            error="; ".join(errors) or None,
+            refused=any(run.refused for run in runs),
+        )
+
 
 Event = (
     Hello | Calibrated | CellStarted | Progress | TimelineUpdate | CellDone | CellFailed | Finished

@@ -111,3 +111,31 @@ def test_gilviz_list_shows_the_pythons(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "Pythons (--python):" in out and f"CPython {platform.python_version()}" in out
+
+
+def test_one_run_under_two_pythons_gives_each_its_own_baseline_and_table(capsys):
+    from gilviz.cli import main
+
+    a, b = real_python("3.12"), real_python("3.13")
+    run = ["run", "--workload", "sleep", "--size", "1", "--executor", "threads", "--workers", "2"]
+    quick = ["--tasks", "2", "--repeat", "1", "--warmup", "0", "--no-save"]
+    assert main([*run, *quick, "--python", f"{a},{b}", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["env"]["python"][:4], r["executor"]) for r in rows] == [
+        ("3.12", "serial"),
+        ("3.12", "threads"),
+        ("3.13", "serial"),
+        ("3.13", "threads"),
+    ]
+    assert [r["env"]["executable"] for r in rows] == [a, a, b, b]
+    assert main([*run, *quick, "--python", f"{a},{b}", "--format", "markdown"]) == 0
+    assert capsys.readouterr().out.count("### sleep · CPython 3.1") == 2
+
+
+def test_a_bad_path_among_several_is_refused_before_anything_runs(capsys):
+    from gilviz.cli import main
+
+    with pytest.raises(SystemExit) as exit:
+        main(["run", "--python", f"{sys.executable},/no/such/python", "--no-save"])
+    assert exit.value.code == 2
+    assert "'/no/such/python' is not an executable file" in capsys.readouterr().err
