@@ -112,6 +112,8 @@ def _markdown_cells(r: Result) -> list[str]:
 
 
 GroupKey = tuple[str, str, str, str, bool, int]
+GROUP_PARTS = ("workload", "implementation", "python", "build", "gil_enabled", "usable_cores")
+"""What a group key holds, in order."""
 
 
 def group_key(result: Result) -> GroupKey:
@@ -169,10 +171,10 @@ def speedup_series(results: Sequence[Result]) -> dict[str, list[tuple[int, float
     others: 'threads', or 'threads · sleep', 'threads · 3.12.1', 'threads · 4 cores'."""
     measured = [r for r in results if r.speedup is not None and r.executor != "serial"]
     keys = [group_key(r) for r in measured]
-    differs = [len(set(parts)) > 1 for parts in zip(*keys, strict=True)]
+    differs = [len({key[i] for key in keys}) > 1 for i in range(len(GROUP_PARTS))]
     series: dict[str, dict[int, float]] = {}
-    for r, key in zip(measured, keys, strict=True):
-        tags = itertools.compress(_tags(key), differs)
+    for r in measured:
+        tags = itertools.compress(_tags(group_key(r)), differs)
         name = " · ".join(dict.fromkeys([r.executor, *tags]))
         series.setdefault(name, {})[r.workers] = r.speedup  # type: ignore[assignment]
     return {name: sorted(points.items()) for name, points in series.items()}

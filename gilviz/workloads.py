@@ -129,7 +129,7 @@ _ROT13_TABLE = bytes((b + 13) % 256 for b in range(256))
 
 
 async def sleep_task_async(size: int, arg: Any = None) -> int:
-    await asyncio.sleep(size / 1000)
+    await asyncio.sleep(size / 1000)  # pragma: no mutate (/1001 is 0.1% shorter: untimeable)
     return size
 
 

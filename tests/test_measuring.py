@@ -255,7 +255,7 @@ def test_receiving_exactly_asks_for_what_is_missing_until_it_has_it_all():
     conn = Trickle(b"12345678rest")
     assert workloads._recv_exactly(conn, 8) == b"12345678"  # type: ignore[arg-type]
     assert conn.asked == [8, 5, 2]
-    with pytest.raises(ConnectionError, match="echo server closed the connection"):
+    with pytest.raises(ConnectionError, match=r"^echo server closed the connection$"):
         workloads._recv_exactly(Trickle(b"12"), 8)  # type: ignore[arg-type]
 
 
@@ -315,3 +315,29 @@ def test_live_lanes_name_the_worker_process_and_arrive_before_any_task_is_done()
     assert any(update.lanes for update in early), "lanes while the first tasks still ran"
     assert {pid for update in early for _, pid, _ in update.lanes} <= pids
     assert all(isinstance(u.now_us, int) and 0 <= u.now_us < elapsed_us for u in early)
+
+
+def test_a_metered_coroutine_passes_what_it_is_sent_to_what_it_awaits():
+    """Driven by hand, as any event loop could: the value sent in reaches the awaiting code."""
+
+    class Handshake:
+        def __await__(self):
+            return (yield "waiting")
+
+    async def ask() -> object:
+        return await Handshake()
+
+    driving = workloads._Metered(ask()).__await__()
+    assert driving.send(None) == "waiting"
+    with pytest.raises(StopIteration) as finished:
+        driving.send("answer")
+    assert finished.value.value == "answer"
+
+
+def test_live_lanes_of_threads_carry_the_runner_process_not_a_thread_id():
+    events = []
+    spec = ExperimentSpec("cpu", (Cell("threads", 2),), tasks=2, task_s=0.3, live=True)
+    run_experiment(spec, on_event=events.append)
+    runner_pid = next(e.pid for e in events if type(e).__name__ == "Hello")
+    lanes = [lane for e in events if isinstance(e, TimelineUpdate) for lane in e.lanes]
+    assert lanes and {pid for _, pid, _ in lanes} == {runner_pid}

@@ -185,6 +185,11 @@ def test_series_are_named_by_what_tells_their_groups_apart():
     ]
     assert list(report.speedup_series(pypy)) == ["threads · CPython", "threads · PyPy"]
     assert report.grouped(pypy)[1][0] == "cpu · PyPy 3.11.7, GIL on · 2 cores"
+    builds = [
+        make_result(speedup=1.0, env={"python": "3.13.1"}),
+        make_result(speedup=1.9, env={"python": "3.13.1", "build": "free-threaded"}),
+    ]
+    assert list(report.speedup_series(builds)) == ["threads · default", "threads · free-threaded"]
 
 
 def test_markdown_is_a_table_per_group_with_every_figure():
