@@ -76,16 +76,16 @@ def verdict(result: Result) -> str:
 def _outcome(r: Result) -> str:
     cores = usable_cores(r)
     busy = f"{r.parallelism:.2f} cores busy"
-    assert r.speedup is not None
+    assert r.speedup is not None and r.efficiency is not None  # a result with a baseline
     if r.workers == 1:
         return f"one worker, so only the overhead differs from serial{_startup(r)}"
-    if r.efficiency is not None and r.efficiency >= NEAR_IDEAL:
+    if r.efficiency >= NEAR_IDEAL:
         return f"near-ideal ({r.efficiency:.0%} of what {_allowed(r)}), {_why_parallel(r)}"
     if r.speedup < NO_GAIN:
         return f"no gain, {_why_no_gain(r)}"
     if r.workers > cores and r.parallelism >= 0.8 * cores:
         return f"capped by this machine's {cores} usable cores ({busy})"
-    partial = f"partial, {r.efficiency or 0:.0%} of what {_allowed(r)}, {busy}"
+    partial = f"partial, {r.efficiency:.0%} of what {_allowed(r)}, {busy}"
     turns = took_turns(r)
     return f"{partial}; {turns}" if turns else partial
 

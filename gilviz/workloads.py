@@ -227,7 +227,7 @@ def run_task(
 
 
 async def run_task_async(
-    workload: str, size: int, index: int, arg: Any, fail: bool = False
+    workload: str, size: int, index: int, arg: Any, fail: bool
 ) -> dict[str, Any]:
     """Like run_task, on an event loop: awaits where the workload can, else runs inline."""
     if fail:

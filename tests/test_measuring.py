@@ -277,6 +277,8 @@ def test_gil_wait_share_is_the_workers_mean():
     timeline = {"workers": [{"shares": shares}, {"shares": other}]}
     assert gil_wait_share(make_result(timeline=timeline)) == 0.5
     assert gil_wait_share(make_result()) is None
+    thirds = {"workers": [{"shares": {**shares, "gil": 1 / 3}}]}
+    assert gil_wait_share(make_result(timeline=thirds)) == 0.3333, "rounded to four places"
 
 
 def test_every_executor_times_its_start_up_and_work_within_the_run():
@@ -294,6 +296,21 @@ def test_a_fault_drill_fails_the_asyncio_cell_at_its_task():
     spec = ExperimentSpec("sleep", (Cell("asyncio", 2),), tasks=3, size=1, fault=Cell("asyncio", 1))
     finished = run_experiment(spec)
     assert [(f.cell.executor, f.task) for f in finished.failures] == [("asyncio", 1)]
+    assert finished.failures[0].reason == "task 1 raised InjectedFault: injected fault in task 1"
+
+
+def test_tasks_an_event_loop_runs_inline_keep_their_index():
+    finished = run_experiment(ExperimentSpec("hash", (Cell("asyncio", 2),), tasks=3, size=1))
+    assert sorted(r["index"] for r in finished.results[-1].records) == [0, 1, 2]
+
+
+def test_failure_reasons_name_the_exception():
+    from concurrent.futures.process import BrokenProcessPool
+
+    broken = runner._failure_reason(BrokenProcessPool("gone"))
+    assert broken == "a worker died, so the pool broke (BrokenProcessPool: gone)"
+    assert runner._failure_reason(ValueError()) == "ValueError"
+    assert runner._failure_reason(ValueError("bad size")) == "bad size"
 
 
 def test_live_lanes_name_the_worker_process_and_arrive_before_any_task_is_done():

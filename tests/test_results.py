@@ -77,11 +77,22 @@ def test_process_cpu_is_the_median_over_repeats_and_spread_needs_two_runs():
     assert measured.spread == pytest.approx(0.4)
 
 
+ZEROED = ("size", "repeat", "wall_s", "wall_min_s", "wall_max_s", "cpu_s", "parallelism")
+ZEROED += ("startup_s", "bad_checksums", "probe_p50_ms", "probe_p99_ms")
+
+
 def test_a_failed_cell_is_a_result_with_its_reason_and_no_figures():
     failed = Result.failed(
         workload="cpu", executor="processes", workers=2, tasks=4, error="boom", env={}
     )
     data = failed.to_dict()
+    assert (data["workers"], data["tasks"], data["checksum_ok"]) == (2, 4, False)
+    assert all(data[name] == 0 and type(data[name]) is not bool for name in ZEROED)
+    assert data["finished_at"].endswith("+00:00")
+    stamped = Result.failed(
+        workload="cpu", executor="threads", workers=1, tasks=1, error="x", env={}, finished_at="t"
+    )
+    assert stamped.finished_at == "t"
     assert data["error"] == "boom" and data["stability"] == "failed"
     assert data["speedup"] is None and "failed, boom" in data["verdict"]
     assert Result.from_dict(data) == failed

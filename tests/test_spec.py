@@ -9,6 +9,7 @@ from gilviz.spec import (
     parse_count,
     parse_fault,
     sweep_cells,
+    task_seconds,
 )
 
 
@@ -56,3 +57,11 @@ def test_fault_names_an_executor_and_a_task():
         parse_fault("nope:1")
     with pytest.raises(ValueError, match="fault task must be a whole number"):
         parse_fault("threads:1:2")
+
+
+@pytest.mark.parametrize(
+    ("pace", "tasks", "seconds"),
+    [("quick", 4, None), ("watch", 4, 1.25), ("watch", 1, 2.0), ("watch", 1000, 0.05)],
+)
+def test_the_watch_pace_spreads_five_seconds_of_work_over_the_tasks(pace, tasks, seconds):
+    assert task_seconds(pace, tasks) == (None if seconds is None else pytest.approx(seconds))
