@@ -241,15 +241,15 @@ class Experiment:
         if self.workload.sized_in_ms:
             return max(1, round(target * 1000))
         target = target / 2 if self.spec.workload == "mixed" else target
-        size = 1
+        size = 1  # pragma: no mutate (the search: any start and growth reach the floor)
         while True:
             arg = 0.0 if self.spec.workload == "mixed" else arg_for(size)
             start = time.monotonic()
             self.workload.task(size, arg)
             elapsed = time.monotonic() - start
-            if elapsed >= CALIBRATION_FLOOR_S:
+            if elapsed >= CALIBRATION_FLOOR_S:  # pragma: no mutate (> is the same search)
                 return max(1, round(size * target / elapsed))
-            size *= 4 if elapsed < CALIBRATION_FLOOR_S / 8 else 2
+            size *= 4 if elapsed < CALIBRATION_FLOOR_S / 8 else 2  # pragma: no mutate (steps)
 
     def _run_once(
         self, runs: _CellRuns, batch: executors.Batch, expected: int, repeat: int

@@ -4,6 +4,7 @@ start-up kept out of the wall time, and the machine's other load."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -358,3 +359,21 @@ def test_live_lanes_of_threads_carry_the_runner_process_not_a_thread_id():
     runner_pid = next(e.pid for e in events if type(e).__name__ == "Hello")
     lanes = [lane for e in events if isinstance(e, TimelineUpdate) for lane in e.lanes]
     assert lanes and {pid for _, pid, _ in lanes} == {runner_pid}
+
+
+def calibrated(workload: str, task_s: float | None) -> int:
+    """The size calibration picks for `workload` when a unit of work sleeps 1 ms (steady
+    even on a busy machine, unlike a loop)."""
+    spec = ExperimentSpec(workload, (), tasks=1, task_s=task_s)
+    experiment = runner.Experiment(spec, None, None, None)  # type: ignore[arg-type]
+    experiment.workload = dataclasses.replace(
+        workloads.WORKLOADS[workload], task=lambda size, arg: time.sleep(size / 1000)
+    )
+    return experiment._calibrate(lambda size: None)
+
+
+def test_calibration_aims_a_task_at_the_pace_it_is_given():
+    assert calibrated("cpu", 0.3) == pytest.approx(300, rel=0.15)
+    assert calibrated("cpu", None) == pytest.approx(200, rel=0.15), "the quick pace: 0.2 s"
+    assert calibrated("mixed", 0.3) == pytest.approx(150, rel=0.15), "half of it sleeps"
+    assert calibrated("sleep", 0.05) == 50, "a sleep is sized in milliseconds, not timed"
