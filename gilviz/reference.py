@@ -22,9 +22,8 @@ PAYLOAD_RESULT_CRC = 1020679736
 
 
 def cpu_checksum(size: int) -> int:
-    """acc = (acc * 31 + i) % M over i < size, by its closed form: sum of i * 31^(size-1-i)."""
-    if size <= 0:
-        return 0
+    """acc = (acc * 31 + i) % M over i < size, by its closed form: sum of i * 31^(size-1-i)
+    (0 for sizes 0 and 1, as the loop gives)."""
     r, n, m = MULTIPLIER, size, MODULUS
     inverse = pow(r - 1, -1, m)
     powers = (pow(r, n, m) - 1) * inverse % m  # sum of r^j, j < n

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -377,3 +379,53 @@ def test_calibration_aims_a_task_at_the_pace_it_is_given():
     assert calibrated("cpu", None) == pytest.approx(200, rel=0.15), "the quick pace: 0.2 s"
     assert calibrated("mixed", 0.3) == pytest.approx(150, rel=0.15), "half of it sleeps"
     assert calibrated("sleep", 0.05) == 50, "a sleep is sized in milliseconds, not timed"
+
+
+def test_own_cpu_is_user_plus_system_time():
+    assert usage.own_cpu_s() == pytest.approx(time.process_time(), abs=0.05)
+
+
+def _burn_then_wait(burnt, leave) -> None:
+    workloads.cpu_task(3_000_000)
+    burnt.set()
+    leave.wait(30)
+
+
+def test_readings_count_worker_processes_only_when_asked():
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    burnt, leave = context.Event(), context.Event()
+    worker = context.Process(target=_burn_then_wait, args=(burnt, leave))
+    worker.start()
+    try:
+        assert burnt.wait(30)
+        with_workers, without = usage.Reading.now(True), usage.Reading.now()
+    finally:
+        leave.set()
+        worker.join(10)
+    assert with_workers.workers_s > 0.05
+    assert without.workers_s == 0.0
+
+
+def test_a_reading_counts_the_front_end_that_started_this_process():
+    """The runner's parent is the app or CLI: its CPU is gilviz's, not another program's."""
+    from gilviz.usage import process_cpu_s
+
+    ask = "from gilviz.usage import Reading; print(Reading.now().front_s)"
+    mine_before = process_cpu_s(os.getpid()) or 0.0
+    front = float(
+        subprocess.run([sys.executable, "-c", ask], capture_output=True, text=True).stdout
+    )
+    mine_after = process_cpu_s(os.getpid()) or 0.0
+    assert mine_before - 0.02 <= front <= mine_after + 0.02 and front > 0
+
+
+def test_other_cores_divide_by_the_wall_time_and_need_ten_ticks_a_core(monkeypatch):
+    long_enough = usage.TICKS_FOR_A_FIGURE * 2 * usage._TICK_S
+    assert usage.other_cores(1.25, 2.0, cpus=2) == pytest.approx(0.625)
+    assert usage.other_cores(0.5, long_enough, cpus=2) is not None, "exactly ten ticks a core"
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert usage.other_cores(0.5, 0.3) is None, "four cores need 0.4 s"
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert usage.other_cores(0.5, 0.15) == pytest.approx(0.5 / 0.15), "unknown: one core"
