@@ -74,7 +74,8 @@ class ResultsLog(DataTable[str | Text]):
             self._group = group
             self._append(None, *_heading(group))
         flag = report.flag(result)
-        status = Text(flag, "bold red") if flag else Text("ok", "green")
+        # A badge, not a colour: red text turns dark grey on dark under NO_COLOR.
+        status = Text(flag, "bold reverse") if flag else Text("ok", "green")
         words = verdict(result)
         if result.error:
             figures = ["-"] * 5
@@ -95,7 +96,7 @@ class ResultsLog(DataTable[str | Text]):
             str(result.workers),
             status,
             *figures,
-            Text(words, "red") if result.error else words,
+            words,
         )
 
     def _append(self, result: Result | None, *cells: str | Text) -> None:
