@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -429,3 +430,62 @@ def test_other_cores_divide_by_the_wall_time_and_need_ten_ticks_a_core(monkeypat
     assert usage.other_cores(0.5, 0.3) is None, "four cores need 0.4 s"
     monkeypatch.setattr(os, "cpu_count", lambda: None)
     assert usage.other_cores(0.5, 0.15) == pytest.approx(0.5 / 0.15), "unknown: one core"
+
+
+def test_references_refuse_what_they_cannot_check():
+    with pytest.raises(
+        ValueError, match=r"^payload tasks are checked against the standard 4 MiB payload$"
+    ):
+        reference.expected_checksum("payload", 1, b"other")
+    with pytest.raises(ValueError, match=r"^no reference for workload 'nope'$"):
+        reference.expected_checksum("nope", 1)
+
+
+def test_the_machine_reading_needs_the_cpu_line(tmp_path):
+    (tmp_path / "stat").write_text("intr 1 2 3 4 5 6 7 8 9\n")
+    assert usage.machine_busy_s(tmp_path) is None
+    (tmp_path / "stat").write_text("")
+    assert usage.machine_busy_s(tmp_path) is None
+
+
+def test_usage_adds_only_what_the_workers_used_and_needs_both_machine_readings():
+    start = usage.Reading(own_s=1.0, workers_s=2.0, front_s=0.0, machine_s=None)
+    end = usage.Reading(own_s=1.5, workers_s=2.25, front_s=0.0, machine_s=13.0)
+    used = usage.Usage.between(start, end)
+    assert used.process_cpu_s == pytest.approx(0.75) and used.machine_cpu_s is None
+    gone = usage.Reading(own_s=1.5, workers_s=0.0, front_s=0.0, machine_s=13.0)  # a worker left
+    assert usage.Usage.between(start, gone).process_cpu_s == pytest.approx(0.5)
+
+
+def test_a_recorded_task_hands_its_timeline_over_with_its_record():
+    from gilviz import timeline
+
+    record = workloads.run_task("cpu", 20_000, 0, None, False, record=True)
+    timeline.detach()
+    assert record["timeline"] and record["cpu_s"] >= 0 and record["index"] == 0
+
+
+def refusing(workload: str, size: int) -> str | None:
+    """What the runner says of `size` before running it (None: it runs), when a unit of
+    work sleeps 1 ms."""
+    spec = ExperimentSpec(workload, (), tasks=1, task_s=1.0)  # the pace does not change it
+    experiment = runner.Experiment(spec, None, None, None)  # type: ignore[arg-type]
+    experiment.workload = dataclasses.replace(
+        workloads.WORKLOADS[workload], task=lambda size, arg: time.sleep(size / 1000)
+    )
+    try:
+        experiment._refuse_hour_long_tasks(size, lambda size: None)
+    except runner.Refused as refused:
+        return str(refused)
+    return None
+
+
+def test_a_size_is_refused_when_its_estimate_passes_an_hour():
+    assert refusing("sleep", 3_600_000) is None, "exactly an hour runs"
+    assert refusing("sleep", 3_600_001) == (
+        "size 3600001 would take about 1.0 hours per task on this machine (over the 1 hour "
+        "limit); choose a smaller --size or leave it out to calibrate"
+    )
+    assert refusing("cpu", 2_000_000) is None  # about 2000 s of 1 ms units
+    hours = re.search(r"about ([\d.]+) hours per task", refusing("cpu", 8_000_000) or "")
+    assert hours and 1.8 <= float(hours.group(1)) <= 2.7, "about 8000 s"

@@ -96,3 +96,20 @@ def test_a_failed_cell_is_a_result_with_its_reason_and_no_figures():
     assert data["error"] == "boom" and data["stability"] == "failed"
     assert data["speedup"] is None and "failed, boom" in data["verdict"]
     assert Result.from_dict(data) == failed
+
+
+def test_without_a_baseline_or_a_wall_time_there_is_no_speedup():
+    for baseline, walls in ((None, [0.5]), (0.0, [0.5]), (1.0, [0.0])):
+        result = measure(walls=walls, startups=[0.0], cpu_totals=[0.4], baseline_wall_s=baseline)
+        assert result.speedup is None and result.efficiency is None, (baseline, walls)
+    stopped = measure(walls=[0.0], startups=[0.0], cpu_totals=[0.4], baseline_wall_s=1.0)
+    assert stopped.parallelism == 0.0
+
+
+def test_measure_keeps_the_size_and_stamps_the_time():
+    result = measure(walls=[0.5], startups=[0.0], cpu_totals=[0.4], baseline_wall_s=1.0)
+    assert result.size == 10 and result.finished_at.endswith("+00:00")
+    stamped = measure(
+        walls=[0.5], startups=[0.0], cpu_totals=[0.4], baseline_wall_s=1.0, finished_at="then"
+    )
+    assert stamped.finished_at == "then"
