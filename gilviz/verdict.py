@@ -76,7 +76,7 @@ def verdict(result: Result) -> str:
 def _outcome(r: Result) -> str:
     cores = usable_cores(r)
     busy = f"{r.parallelism:.2f} cores busy"
-    assert r.speedup is not None and r.efficiency is not None  # a result with a baseline
+    assert r.speedup is not None and r.efficiency is not None  # pragma: no mutate (types)
     if r.workers == 1:
         return f"one worker, so only the overhead differs from serial{_startup(r)}"
     if r.efficiency >= NEAR_IDEAL:

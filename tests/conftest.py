@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +13,7 @@ from gilviz.results import Result
 ROOT = Path(__file__).resolve().parent.parent
 """The repository root."""
 
-if os.environ.get("MUTANT_UNDER_TEST") == "stats":  # mutmut's stats run: see the runner too
-    pytest_plugins = ["tests.mutmut_hits"]
+pytest_plugins = ["tests.mutmut_hits"]  # idle unless mutmut is mapping tests to code
 
 
 @pytest.fixture(autouse=True)

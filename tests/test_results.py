@@ -7,7 +7,7 @@ from tests.conftest import make_result
 
 def test_spread_is_median_min_max():
     assert Spread.of([3.0, 1.0, 2.0, 10.0]) == Spread(2.5, 1.0, 10.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^no values to summarise$"):
         Spread.of([])
 
 
@@ -50,7 +50,8 @@ def test_round_trip_keeps_every_field_and_adds_the_verdict():
 
 
 @pytest.mark.parametrize(
-    ("tasks", "workers", "ideal"), [(4, 2, 2.0), (3, 2, 1.5), (40, 16, 40 / 3), (1, 8, 1.0)]
+    ("tasks", "workers", "ideal"),
+    [(4, 2, 2.0), (3, 2, 1.5), (40, 16, 40 / 3), (1, 8, 1.0), (0, 2, 1.0), (4, 0, 1.0)],
 )
 def test_the_task_split_bounds_the_ideal_speedup(tasks, workers, ideal):
     assert ideal_speedup(tasks, workers) == pytest.approx(ideal)

@@ -108,7 +108,7 @@ CASES = [
         "mixed on threads at 1.48x is partial, not near-ideal",
         {"workload": "mixed", "speedup": 1.48, "efficiency": 0.74, "parallelism": 1.0},
         "partial, 74% of what 2 workers allow, 1.00 cores busy",
-        "near-ideal",
+        ";",
     ),
     (
         "89% efficiency is not near-ideal",
