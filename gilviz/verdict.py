@@ -8,7 +8,7 @@ gain, partial) picks its cause from the measured figures, never from the executo
 
 from __future__ import annotations
 
-from gilviz.results import Result, mean_shares
+from gilviz.results import Result, gil_wait_share, mean_shares
 
 NEAR_IDEAL = 0.9
 """Efficiency (of what the task split allows) from which a result reads 'near-ideal'."""
@@ -130,7 +130,7 @@ def _why_no_gain(r: Result) -> str:
 
 def took_turns(r: Result) -> str | None:
     """The timeline's evidence that threads took turns on the GIL, in words, if it shows that."""
-    waited = (mean_shares(r) or {}).get("gil")
+    waited = gil_wait_share(r)
     if r.overlap is None or waited is None or r.overlap > 1.15 or waited < 0.1:
         return None
     return (
