@@ -174,14 +174,15 @@ def speedup_series(results: Sequence[Result]) -> dict[str, list[tuple[int, float
     differs = [len({key[i] for key in keys}) > 1 for i in range(len(GROUP_PARTS))]
     series: dict[str, dict[int, float]] = {}
     for r in measured:
-        tags = itertools.compress(_tags(group_key(r)), differs)
+        tags = itertools.compress(group_tags(group_key(r)), differs)
         name = " · ".join(dict.fromkeys([r.executor, *tags]))
         series.setdefault(name, {})[r.workers] = r.speedup  # type: ignore[assignment]
     return {name: sorted(points.items()) for name, points in series.items()}
 
 
-def _tags(key: GroupKey) -> tuple[str, ...]:
-    """Each part of a group key as a series name shows it."""
+def group_tags(key: GroupKey) -> tuple[str, ...]:
+    """Each part of a group key in words: 'cpu', 'CPython', '3.13.1t', 'free-threaded',
+    'GIL off', '4 cores' (series names and the app's heading rows show them)."""
     workload, implementation, python, build, gil, cores = key
     free_threaded = "t" if build == "free-threaded" else ""
     return (

@@ -111,10 +111,8 @@ class ResultsLog(DataTable[str | Text]):
 def _heading(group: report.GroupKey) -> list[str | Text]:
     """A group's heading row: its parts in the first columns (seen on any screen), the whole
     label where the verdicts go (seen in the bottom border when the row is chosen)."""
-    workload, implementation, python, build, gil, cores = group
-    free_threaded = "t" if build == "free-threaded" else ""
-    parts = ["──", workload, f"{implementation} {python}{free_threaded}"]
-    parts += [f"GIL {'on' if gil else 'off'}", f"{cores} cores"]
+    workload, implementation, python, _, gil, cores = report.group_tags(group)
+    parts = ["──", workload, f"{implementation} {python}", gil, cores]
     blanks = [""] * (len(COLUMNS) - len(parts) - 1)
     heading = (Text(part, "bold", justify="left") for part in parts)
     return [*heading, *blanks, report.group_label(group)]
