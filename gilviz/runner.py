@@ -283,7 +283,7 @@ class Experiment:
                 cell=_cell_dict(cell),
                 reason=_failure_reason(exc),
                 task=getattr(exc, "index", None),
-                traceback=traceback.format_exc(limit=8),
+                traceback=traceback.format_exc(limit=8),  # pragma: no mutate (its length)
             )
             return
         finished = None

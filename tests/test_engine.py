@@ -62,6 +62,15 @@ def test_calibration_aims_at_a_fifth_of_a_second():
     run_experiment(ExperimentSpec("cpu", (), tasks=1), on_event=events.append)
     calibrated = next(e for e in events if type(e).__name__ == "Calibrated")
     assert 0.05 < calibrated.task_s < 1.0
+    assert calibrated.size > 1 and calibrated.unit == WORKLOADS["cpu"].unit
+
+
+def test_a_given_size_is_reported_as_given_with_the_time_one_task_took():
+    events = []
+    run_experiment(ExperimentSpec("sleep", (), tasks=1, size=30), on_event=events.append)
+    calibrated = next(e for e in events if type(e).__name__ == "Calibrated")
+    assert (calibrated.size, calibrated.unit) == (30, "ms asleep")
+    assert calibrated.task_s >= 0.03, "one 30 ms sleep, timed"
 
 
 @pytest.mark.parametrize("executor", UNAVAILABLE)

@@ -83,6 +83,21 @@ def test_a_changed_workload_formula_makes_the_run_invalid(monkeypatch):
     assert tally.bad == 2
 
 
+def test_a_failed_task_cancels_the_tasks_still_queued(monkeypatch):
+    """A failure ends the cell: queued tasks are cancelled, not run to the end first."""
+    started = []
+
+    def counting(*args, **kwargs):
+        started.append(args[2])
+        return workloads.run_task(*args, **kwargs)
+
+    monkeypatch.setattr(executors, "run_task", counting)
+    batch = executors.Batch("sleep", 20, 40, None, fail_index=0)
+    with pytest.raises(executors.TaskFailed):
+        executors.run("threads", batch, 1, lambda record: None)
+    assert 0 in started and len(started) < 10, "one worker: the rest were still queued"
+
+
 def test_a_cpu_bound_cell_reports_its_cpu_time_and_cores_busy():
     finished = run_experiment(
         ExperimentSpec("cpu", (Cell("processes", 2),), tasks=2, size=3_000_000)
