@@ -177,14 +177,16 @@ def _run_serial(batch: Batch, on_done: OnDone) -> Timing:
     before = Reading.now()
     start = time.monotonic()
     for index in range(batch.tasks):
-        on_done(_call(run_task, batch, index))
+        on_done(_call(batch, index))
     wall_s = time.monotonic() - start
     return Timing(0.0, wall_s, Usage.between(before, Reading.now()))
 
 
-def _call(fn: Callable[..., Any], batch: Batch, index: int) -> Any:
+def _call(batch: Batch, index: int) -> Any:
+    """Run one task here (serial)."""
     try:
-        return fn(batch.workload, batch.size, index, batch.arg, index == batch.fail_index)
+        fail = index == batch.fail_index
+        return run_task(batch.workload, batch.size, index, batch.arg, fail, batch.record)
     except Exception as exc:
         raise TaskFailed(index, exc) from exc
 
@@ -194,7 +196,7 @@ def _run_pool(
     batch: Batch,
     workers: int,
     on_done: OnDone,
-    child_processes: bool = False,
+    child_processes: bool = False,  # pragma: no mutate (threads have no child processes)
 ) -> Timing:
     start = time.monotonic()
     with make_pool() as pool:
@@ -219,7 +221,10 @@ def _run_pool(
             for future in cf.as_completed(futures):
                 on_done(_result(future, futures[future]))
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(
+                wait=False,  # pragma: no mutate (the `with` waits for the workers either way)
+                cancel_futures=True,
+            )
             raise
         wall_s = time.monotonic() - work_start
         usage = Usage.between(before, Reading.now(child_processes))  # workers still alive

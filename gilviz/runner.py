@@ -209,8 +209,9 @@ class Experiment:
             calibrated = self._calibrate(arg_for, TARGET_TASK_S)
             estimate_s = size / calibrated * TARGET_TASK_S
         if estimate_s > MAX_TASK_S:
+            hours = estimate_s / 3600  # pragma: no mutate (wording)
             raise Refused(
-                f"size {size} would take about {estimate_s / 3600:.1f} hours per task on this "
+                f"size {size} would take about {hours:.1f} hours per task on this "
                 f"machine (over the 1 hour limit); choose a smaller --size or leave it out "
                 f"to calibrate"
             )
@@ -262,7 +263,10 @@ class Experiment:
         try:
             self.emit.send("cell_started", cell=_cell_dict(cell), repeat=repeat)
             streaming = batch.record and self.spec.live
-            collector = timeline.Collector(max(1000, TRACE_BUDGET // cell.workers), streaming)
+            collector = timeline.Collector(
+                max(1000, TRACE_BUDGET // cell.workers),  # pragma: no mutate (a floor)
+                streaming,
+            )
             tally = _Tally(expected, batch.tasks, collector)
             self.probe.take()
             watched = self.live.watching(collector, cell) if streaming else None
@@ -417,7 +421,7 @@ class LiveTimeline(threading.Thread):
             [lane.index, lane.key[0], _relative_us(flat, origin)]
             for lane, flat in collector.take_new()
         ]
-        now_us = (time.perf_counter_ns() - origin) // 1000
+        now_us = (time.perf_counter_ns() - origin) // 1000  # pragma: no mutate (ns to µs)
         self.emit.send("timeline", cell=_cell_dict(cell), now_us=now_us, lanes=lanes)
 
 

@@ -209,7 +209,7 @@ class InjectedFault(RuntimeError):
 
 
 def run_task(
-    workload: str, size: int, index: int, arg: Any, fail: bool, record: bool = False
+    workload: str, size: int, index: int, arg: Any, fail: bool, record: bool
 ) -> dict[str, Any]:
     """Run one task where it is called (a worker) and describe where and how it ran.
 

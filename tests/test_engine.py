@@ -65,6 +65,22 @@ def test_calibration_aims_at_a_fifth_of_a_second():
     assert calibrated.size > 1 and calibrated.unit == WORKLOADS["cpu"].unit
 
 
+def test_each_cell_ends_with_a_progress_event_that_counts_all_its_tasks():
+    events = []
+    spec = ExperimentSpec("sleep", (Cell("threads", 2), Cell("asyncio", 2)), tasks=6, size=1)
+    run_experiment(spec, on_event=events.append)
+    for executor in ("serial", "threads", "asyncio"):
+        done = next(
+            i
+            for i, e in enumerate(events)
+            if isinstance(e, CellDone) and e.result.executor == executor
+        )
+        last = [
+            e for e in events[:done] if isinstance(e, Progress) and e.cell.executor == executor
+        ][-1]
+        assert (last.done, last.total) == (6, 6)
+
+
 def test_a_given_size_is_reported_as_given_with_the_time_one_task_took():
     events = []
     run_experiment(ExperimentSpec("sleep", (), tasks=1, size=30), on_event=events.append)
@@ -86,9 +102,11 @@ def test_a_task_that_raises_is_reported_and_other_cells_are_kept():
         (Cell("threads", 2), Cell("processes", 2)),
         tasks=4,
         size=5,
+        repeat=2,
         fault=Cell("threads", 2),
     )
     finished = run_experiment(spec)
+    assert len(finished.results[-1].walls) == 2, "the cell after the failed one ran every round"
     assert [(f.cell.executor, f.task) for f in finished.failures] == [("threads", 2)]
     assert "injected fault in task 2" in finished.failures[0].reason
     assert [(r.executor, r.error) for r in finished.results] == [

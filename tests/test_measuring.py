@@ -395,6 +395,63 @@ def test_calibration_aims_a_task_at_the_pace_it_is_given():
     assert calibrated("cpu", None) == pytest.approx(200, rel=0.15), "the quick pace: 0.2 s"
     assert calibrated("mixed", 0.3) == pytest.approx(150, rel=0.15), "half of it sleeps"
     assert calibrated("sleep", 0.05) == 50, "a sleep is sized in milliseconds, not timed"
+    assert calibrated("sleep", 2.0) == 2000 and calibrated("sleep", 0.0004) == 1
+    assert calibrated("cpu", 0.0004) == 1, "never below one unit of work"
+
+
+def test_mixed_calibrates_its_cpu_part_alone_and_the_others_get_their_argument():
+    args: dict[str, list] = {"mixed": [], "cpu": []}
+    for name, seen in args.items():
+        experiment = runner.Experiment(ExperimentSpec(name, (), tasks=1, task_s=0.02), *[None] * 3)
+        experiment.workload = dataclasses.replace(
+            workloads.WORKLOADS[name],
+            task=lambda size, arg, seen=seen: seen.append(arg) or time.sleep(size / 1000),
+        )
+        experiment._calibrate(lambda size: ("arg for", size))
+    assert args["mixed"] and set(args["mixed"]) == {0.0}, "no sleep while its cpu part is timed"
+    assert args["cpu"] and all(arg[0] == "arg for" for arg in args["cpu"])
+    assert [arg[1] for arg in args["cpu"]] == sorted({arg[1] for arg in args["cpu"]})
+
+
+def test_mixed_sleeps_as_long_as_its_cpu_part_took():
+    experiment = runner.Experiment(ExperimentSpec("mixed", (), tasks=1), *[None] * 3)
+    assert 0.0 < experiment._mixed_sleep_s(1000) < 1.0
+
+
+def test_a_front_end_whose_cpu_cannot_be_read_counts_as_none(monkeypatch):
+    monkeypatch.setattr(usage, "process_cpu_s", lambda pid: None)
+    assert usage.Reading.now().front_s == 0.0
+
+
+def test_a_probe_with_no_sample_yet_reads_on_time():
+    assert runner.GilProbe().latest() == runner.ProbeSample(0.0, None)
+
+
+def timing(wall_s: float, other_s: float | None) -> executors.Timing:
+    machine = None if other_s is None else 1.0 + other_s
+    return executors.Timing(0.01, wall_s, usage.Usage(1.0, 0.0, machine))
+
+
+def tally_with(bad: int) -> runner._Tally:
+    tally = runner._Tally(expected=5, total=1, collector=Collector())
+    tally.bad = bad
+    return tally
+
+
+def test_a_cells_runs_add_up_other_load_and_bad_checksums_over_repeats():
+    batch = executors.Batch("cpu", 10, 1, None)
+    crossing = runner._CellRuns(Cell("interpreters", 2), bytes_moved=1234)
+    for other_s, bad in ((3.0, 1), (2.0, 2)):  # 20 s: enough ticks for up to 200 cores
+        crossing.add(timing(10.0, other_s), tally_with(bad), [], None)
+    figures = crossing.figures(batch)
+    assert figures["other_cores"] == pytest.approx(0.25), "5 s of other CPU over 20 s"
+    assert (figures["bad_checksums"], figures["bytes_moved"]) == (3, 1234)
+    unknown = runner._CellRuns(Cell("threads", 2), bytes_moved=1234)
+    for other_s in (None, 2.0):
+        unknown.add(timing(10.0, other_s), tally_with(0), [], None)
+    figures = unknown.figures(batch)
+    assert figures["other_cores"] is None, "one run the machine could not measure"
+    assert figures["bytes_moved"] == 0, "threads share memory: nothing crosses"
 
 
 def test_own_cpu_is_user_plus_system_time():

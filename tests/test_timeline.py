@@ -244,6 +244,16 @@ def test_headless_workers_hand_nothing_over_and_leftovers_still_arrive():
     assert handed and handed[-1][-3] == IO, "the event loop's last wait, which no record took"
 
 
+def test_live_thread_workers_hand_their_timelines_over_as_they_go():
+    from gilviz import executors
+
+    handed: list[list[int]] = []
+    sink = lambda key, flat: handed.append(flat)  # noqa: E731
+    batch = executors.Batch("cpu", 1_500_000, 2, None, record=True)  # past the 0.1 s flush
+    executors.run("threads", batch, 2, lambda record: None, sink=sink, live=True)
+    assert handed and all(handed), "the workers' recorders wrote to the live sink"
+
+
 def test_a_collector_keeps_live_updates_only_when_streaming():
     quiet, streaming = Collector(), Collector(streaming=True)
     for collector in (quiet, streaming):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from gilviz.engine import TimelineUpdate, run_experiment
+from gilviz.engine import CellDone, TimelineUpdate, run_experiment
 from gilviz.environment import gil_enabled, usable_cores
 from gilviz.results import Result, gil_wait_share
 from gilviz.spec import Cell, ExperimentSpec
@@ -66,6 +66,12 @@ def test_the_serial_baseline_is_one_lane_and_an_event_loop_waits_for_io():
     cells = run("sleep", (Cell("asyncio", 2),))
     assert len(shares(cells["serial"], "io")) == 1
     assert min(shares(cells["asyncio"], "io")) >= 0.9
+    events = []
+    spec = ExperimentSpec("mixed", (Cell("asyncio", 2),), tasks=4, task_s=0.1)
+    run_experiment(spec, on_event=events.append)
+    done = [e for e in events if isinstance(e, CellDone)]
+    assert max(shares(done[-1].result, "idle")) == 0.0, "no coroutine running: it waits for I/O"
+    assert all(cell.trace for cell in done), "the intervals for the trace export come along"
 
 
 def test_headless_runs_stream_nothing_and_still_get_every_interval():
