@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -33,6 +34,8 @@ from gilviz.spec import (
     parse_count,
     parse_counts,
     parse_fault,
+    parse_gil_settings,
+    parse_switch_intervals,
     sweep_cells,
     task_seconds,
 )
@@ -72,6 +75,8 @@ DEFAULT_REPEAT = 3
 and a spread; a cell with one run cannot say whether it was stable."""
 DEFAULT_WARMUP = 1
 pythons_arg = _checked(lambda t: [check_python(path) for path in t.split(",")])
+switch_arg = _checked(parse_switch_intervals)
+gil_arg = _checked(parse_gil_settings)
 
 
 def _add_experiment_options(parser: argparse.ArgumentParser, *, sweep: bool) -> None:
@@ -131,6 +136,19 @@ def build_parser() -> Parser:
         type=pythons_arg,
         metavar="PATH[,PATH...]",
         help="run the experiment under these Pythons, each with its own baseline (gilviz list)",
+    )
+    run.add_argument(
+        "--gil",
+        type=gil_arg,
+        metavar="on,off",
+        help="on a free-threaded build, run with PYTHON_GIL=1 and/or =0, side by side",
+    )
+    run.add_argument(
+        "--switch-interval",
+        type=switch_arg,
+        metavar="MS[,MS...]",
+        help="sys.setswitchinterval in the runner (CPython's default: 5 ms); several make a "
+        "sweep that times an I/O thread's latency beside each cell",
     )
     run.add_argument(
         "--inject-fault",
@@ -274,8 +292,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         runs: list[Finished] = []
         try:
-            for python in args.python or [None]:
-                runs.append(run_experiment(spec, python, on_event))
+            for python, variant in _variants(args, spec):
+                runs.append(run_experiment(variant, python, on_event))
                 if runs[-1].cancelled or runs[-1].refused:
                     break
         except KeyboardInterrupt:
@@ -288,6 +306,39 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.trace is not None:
         _write_trace(args.trace, traced)
     return _exit_status(finished)
+
+
+def _variants(
+    args: argparse.Namespace, spec: ExperimentSpec
+) -> list[tuple[str | None, ExperimentSpec]]:
+    """The experiment under each Python, GIL setting and switch interval asked for, in that
+    order; each runs in its own runner, with its own baseline."""
+    intervals = args.switch_interval or [None]
+    variants: list[tuple[str | None, ExperimentSpec]] = []
+    for python in args.python or [None]:
+        gils: list[bool | None] = list(args.gil or [None])
+        if args.gil and not _free_threaded(python):
+            print(
+                f"gilviz: note: --gil does nothing under {python or sys.executable}: a GIL "
+                f"build always runs with the GIL on, so it runs once",
+                file=sys.stderr,
+            )
+            gils = [None]
+        for gil in gils:
+            for interval in intervals:
+                variant = dataclasses.replace(
+                    spec,
+                    gil=gil,
+                    switch_interval_ms=interval,
+                    echo_probe=args.switch_interval is not None,
+                )
+                variants.append((python, variant))
+    return variants
+
+
+def _free_threaded(python: str | None) -> bool:
+    (described,) = Describer().describe([python or sys.executable])
+    return described.free_threaded
 
 
 def _write_trace(path: Path, done: list[CellDone]) -> None:

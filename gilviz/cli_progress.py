@@ -105,6 +105,14 @@ def print_table(results: list[Result], timelines: bool = False) -> None:
         if timelines:
             for r in members:
                 console.print(_timeline(r, console.width), highlight=False, markup=False)
+    sweep = report.switch_sweep_rows(results)
+    if sweep:
+        table = Table(title="switch interval sweep", box=box.SIMPLE_HEAD, pad_edge=False)
+        for name in report.SWITCH_HEADER:
+            table.add_column(name, justify="left" if name in ("Python", "cell") else "right")
+        for row in sweep:
+            table.add_row(*row)
+        console.print(table)
     if len({r.workers for r in results if r.executor != "serial"}) > 1:
         print(_plot(results))
 
@@ -122,14 +130,10 @@ def _row(r: Result) -> list[str]:
         f"{r.parallelism:.2f}",
         "-" if r.process_cpu_s is None else f"{r.process_cpu_s:.2f}",
         report.fmt_ratio(r.overlap),
-        _ms(r.probe_gil_p99_ms),
-        _ms(r.probe_queue_p99_ms),
+        report.fmt_ms(r.probe_gil_p99_ms),
+        report.fmt_ms(r.probe_queue_p99_ms),
         report.flag(r) or "ok",
     ]
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
 
 
 def _timeline(result: Result, width: int) -> str:

@@ -161,6 +161,8 @@ class ExperimentRun:
 
     def start(self) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(_python_path()), "PYTHONUNBUFFERED": "1"}
+        if self.spec.gil is not None:  # read at start-up by a free-threaded build
+            env["PYTHON_GIL"] = "1" if self.spec.gil else "0"
         self._process = subprocess.Popen(
             [self.python, "-c", RUNNER_COMMAND],
             stdin=subprocess.PIPE,
@@ -346,6 +348,7 @@ class _ResultBuilder:
             bytes_moved=raw.get("bytes_moved", 0),
             probe_queue_p99_ms=raw.get("probe_queue_p99_ms"),
             probe_gil_p99_ms=raw.get("probe_gil_p99_ms"),
+            echo_p99_ms=raw.get("echo_p99_ms"),
         )
         self.results.append(result)
         return result

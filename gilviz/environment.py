@@ -107,7 +107,24 @@ def describe(start_method: str | None = None) -> dict[str, Any]:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "start_method": start_method or multiprocessing.get_start_method(),
+        "switch_interval_ms": round(sys.getswitchinterval() * 1000, 3),
+        **gil_request(),
     }
+
+
+def gil_request() -> dict[str, Any]:
+    """What PYTHON_GIL asked of this interpreter and whether it held after the imports: a
+    free-threaded build turns the GIL back on for an extension that does not support running
+    without it."""
+    asked = {"0": False, "1": True}.get(os.environ.get("PYTHON_GIL", ""))
+    if asked is None:
+        return {}
+    request: dict[str, Any] = {"gil_requested": asked}
+    if asked is False and gil_enabled():
+        request["gil_note"] = (
+            "PYTHON_GIL=0 was asked, but an imported module turned the GIL back on"
+        )
+    return request
 
 
 def python_label(env: dict[str, Any]) -> str:

@@ -31,6 +31,7 @@ SUMMARY_COLUMNS = (
     "probe_p99_ms",
     "probe_gil_p99_ms",
     "probe_queue_p99_ms",
+    "echo_p99_ms",
     "overlap",
     "handoffs_per_s",
     "bytes_moved",
@@ -92,7 +93,51 @@ def to_markdown(results: Sequence[Result]) -> str:
         lines.append("|---" * len(MARKDOWN_HEADER) + "|")
         lines.extend("| " + " | ".join(_markdown_cells(r)) + " |" for r in members)
         parts.append("\n".join(lines) + "\n")
+    sweep = switch_sweep_rows(results)
+    if sweep:
+        lines = ["### switch interval sweep", "", "| " + " | ".join(SWITCH_HEADER) + " |"]
+        lines.append("|---" * len(SWITCH_HEADER) + "|")
+        lines.extend("| " + " | ".join(row) + " |" for row in sweep)
+        parts.append("\n".join(lines) + "\n")
     return "\n".join(parts)
+
+
+SWITCH_HEADER = (
+    "switch ms",
+    "Python",
+    "cell",
+    "speedup",
+    "tasks/s",
+    "probe GIL p99 ms",
+    "echo p99 ms",
+)
+
+
+def switch_sweep_rows(results: Sequence[Result]) -> list[tuple[str, ...]]:
+    """Results under several switch intervals side by side, by interval: each cell's
+    throughput beside the latency an I/O thread saw meanwhile (the probe's GIL wait and a
+    round trip between two threads). Empty unless the results hold several intervals."""
+    measured = [r for r in results if not r.error]
+    intervals = {group_key(r)[-1] for r in measured}
+    if len(intervals) < 2:
+        return []
+    ordered = sorted(measured, key=lambda r: group_key(r)[-1])
+    return [
+        (
+            f"{group_key(r)[-1]:g}",
+            python_label(r.env),
+            f"{r.executor} x{r.workers}",
+            fmt_ratio(r.speedup),
+            f"{r.tasks / r.wall_s:.1f}" if r.wall_s > 0 else "-",
+            fmt_ms(r.probe_gil_p99_ms),
+            fmt_ms(r.echo_p99_ms),
+        )
+        for r in ordered
+    ]
+
+
+def fmt_ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def _markdown_cells(r: Result) -> list[str]:
@@ -111,9 +156,19 @@ def _markdown_cells(r: Result) -> list[str]:
     return [r.workload, r.executor, str(r.workers), *figures, verdict(r)]
 
 
-GroupKey = tuple[str, str, str, str, bool, int]
-GROUP_PARTS = ("workload", "implementation", "python", "build", "gil_enabled", "usable_cores")
+GroupKey = tuple[str, str, str, str, bool, int, float]
+GROUP_PARTS = (
+    "workload",
+    "implementation",
+    "python",
+    "build",
+    "gil_enabled",
+    "usable_cores",
+    "switch_interval_ms",
+)
 """What a group key holds, in order."""
+DEFAULT_SWITCH_MS = 5.0
+"""CPython's switch interval unless set (results saved before it was recorded had it)."""
 
 
 def group_key(result: Result) -> GroupKey:
@@ -126,14 +181,16 @@ def group_key(result: Result) -> GroupKey:
         str(env.get("build", "default")),
         bool(env.get("gil_enabled", True)),
         int(env.get("usable_cores") or env.get("cpu_count") or 0),
+        float(env.get("switch_interval_ms") or DEFAULT_SWITCH_MS),
     )
 
 
 def group_label(key: GroupKey) -> str:
-    """'cpu · CPython 3.11.7, GIL on · 2 cores'."""
-    workload, implementation, python, build, gil, cores = key
+    """'cpu · CPython 3.11.7, GIL on · 2 cores', plus the switch interval where it was set."""
+    workload, implementation, python, build, gil, cores, switch_ms = key
     env = {"python": python, "build": build, "gil_enabled": gil, "implementation": implementation}
-    return f"{workload} · {python_label(env)} · {cores} cores"
+    switch = "" if switch_ms == DEFAULT_SWITCH_MS else f" · switch {switch_ms:g} ms"
+    return f"{workload} · {python_label(env)} · {cores} cores{switch}"
 
 
 def grouped(results: Sequence[Result]) -> list[tuple[str, list[Result]]]:
@@ -183,7 +240,7 @@ def speedup_series(results: Sequence[Result]) -> dict[str, list[tuple[int, float
 def group_tags(key: GroupKey) -> tuple[str, ...]:
     """Each part of a group key in words: 'cpu', 'CPython', '3.13.1t', 'free-threaded',
     'GIL off', '4 cores' (series names and the app's heading rows show them)."""
-    workload, implementation, python, build, gil, cores = key
+    workload, implementation, python, build, gil, cores, switch_ms = key
     free_threaded = "t" if build == "free-threaded" else ""
     return (
         workload,
@@ -192,6 +249,7 @@ def group_tags(key: GroupKey) -> tuple[str, ...]:
         build,
         f"GIL {'on' if gil else 'off'}",
         f"{cores} cores",
+        f"switch {switch_ms:g} ms",
     )
 
 

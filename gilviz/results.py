@@ -68,6 +68,9 @@ class Result:
     """The probe's p99 wait on the OS run queue (None: the kernel does not say)."""
     probe_gil_p99_ms: float | None = None
     """The probe's p99 wait for the GIL: its lateness beyond the run-queue wait."""
+    echo_p99_ms: float | None = None
+    """p99 of a round trip between two threads of the runner while the cell ran (measured
+    only when the spec asks for the echo probe)."""
     error: str = ""
     """Why the cell failed; a failed cell's figures are zero and mean nothing."""
 

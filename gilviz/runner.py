@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from gilviz import environment, executors, reference, timeline, usage
+from gilviz.echo_probe import EchoProbe
 from gilviz.spec import Cell, ExperimentSpec
 from gilviz.workloads import TARGET_TASK_S, WORKLOADS, EchoServer, checksum_of, cpu_task
 
@@ -167,12 +168,18 @@ class Experiment:
     """
 
     def __init__(
-        self, spec: ExperimentSpec, emit: Emitter, probe: GilProbe, live: LiveTimeline
+        self,
+        spec: ExperimentSpec,
+        emit: Emitter,
+        probe: GilProbe,
+        live: LiveTimeline,
+        echo: EchoProbe | None = None,
     ) -> None:
         self.spec = spec
         self.emit = emit
         self.probe = probe
         self.live = live
+        self.echo = echo
         self.workload = WORKLOADS[spec.workload]
 
     def run(self) -> None:
@@ -269,6 +276,8 @@ class Experiment:
             )
             tally = _Tally(expected, batch.tasks, collector)
             self.probe.take()
+            if self.echo is not None:
+                self.echo.take()
             watched = self.live.watching(collector, cell) if streaming else None
             with watched or contextlib.nullcontext():
                 timing = executors.run(
@@ -296,6 +305,8 @@ class Experiment:
             finished = collector.finish(shared, cell.executor == "asyncio")
         if repeat >= 0:
             runs.add(timing, tally, self.probe.take(), finished)
+            if self.echo is not None:
+                runs.echo.extend(self.echo.take())
         self.emit.progress(force=True, **tally.progress(cell, self.probe.latest()))
 
     def _on_done(self, record: dict[str, Any], tally: _Tally, cell: Cell) -> None:
@@ -325,6 +336,8 @@ class _CellRuns:
     timelines: list[timeline.CellTimeline] = dataclasses.field(default_factory=list)
     bad: int = 0
     last: _Tally | None = None
+    echo: list[float] = dataclasses.field(default_factory=list)
+    """The echo probe's round trips, in ms (none unless the spec asks for it)."""
 
     def add(
         self,
@@ -365,6 +378,8 @@ class _CellRuns:
             "per_worker": self.last.per_worker_summary(),
             "records": self.last.records,
             **probe_figures(self.probe),
+            "echo_p50_ms": percentile(self.echo, 0.5) if self.echo else None,
+            "echo_p99_ms": percentile(self.echo, 0.99) if self.echo else None,
             **_timeline_fields(self.timelines),
         }
 
@@ -524,6 +539,11 @@ def main() -> int:  # pragma: no mutate block
     live.start()
     try:
         spec = ExperimentSpec.from_dict(json.loads(spec_line))
+        if spec.switch_interval_ms is not None:
+            sys.setswitchinterval(spec.switch_interval_ms / 1000)
+        echo = EchoProbe() if spec.echo_probe else None
+        if echo is not None:
+            echo.start()
         emit.send(
             "hello",
             pid=os.getpid(),
@@ -533,9 +553,10 @@ def main() -> int:  # pragma: no mutate block
                 probe.native_id,
                 watchdog.native_id,
                 live.native_id,
+                *(echo.native_ids if echo else []),
             ],
         )
-        Experiment(spec, emit, probe, live).run()
+        Experiment(spec, emit, probe, live, echo).run()
     except Refused as exc:
         emit.send("fatal", reason=str(exc), refused=True)
         return 2

@@ -65,6 +65,13 @@ class ExperimentSpec:
     """Record each worker's activity (off only to measure what recording costs)."""
     live: bool = False
     """Stream the timeline while cells run (the app draws it); else it comes with each task."""
+    switch_interval_ms: float | None = None
+    """sys.setswitchinterval in the runner, in ms; None keeps the interpreter's (5 ms)."""
+    gil: bool | None = None
+    """PYTHON_GIL for the runner on a free-threaded build; None keeps the build's default."""
+    echo_probe: bool = False
+    """Also time round trips between two threads of the runner (a socket echo) while cells
+    run: the latency an I/O thread sees under the cells' load."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -142,6 +149,35 @@ def parse_count(text: str, what: str, limit: int) -> int:
 def parse_counts(text: str, what: str, limit: int) -> list[int]:
     """A comma-separated list of counts, e.g. '1,2,4'."""
     return [parse_count(part, what, limit) for part in str(text).split(",")]
+
+
+MIN_SWITCH_MS, MAX_SWITCH_MS = 0.01, 1000.0
+
+
+def parse_switch_intervals(text: str) -> list[float]:
+    """Switch intervals in milliseconds, comma-separated, e.g. '0.5,1,5,20,100'."""
+    intervals = []
+    for part in str(text).split(","):
+        try:
+            value = float(part)
+        except ValueError:
+            raise ValueError(
+                f"switch interval must be a number of ms, not {part.strip()!r}"
+            ) from None
+        if not MIN_SWITCH_MS <= value <= MAX_SWITCH_MS:
+            raise ValueError(
+                f"switch interval must be {MIN_SWITCH_MS}-{MAX_SWITCH_MS:.0f} ms, not {value:g}"
+            )
+        intervals.append(value)
+    return list(dict.fromkeys(intervals))
+
+
+def parse_gil_settings(text: str) -> list[bool]:
+    """'on', 'off' or 'on,off': PYTHON_GIL=1 and =0 for a free-threaded build."""
+    settings = [
+        parse_choice(part, "GIL setting", ("on", "off")) == "on" for part in str(text).split(",")
+    ]
+    return list(dict.fromkeys(settings))
 
 
 def parse_fault(text: str) -> Cell:

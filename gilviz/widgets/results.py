@@ -111,7 +111,7 @@ class ResultsLog(DataTable[str | Text]):
 def _heading(group: report.GroupKey) -> list[str | Text]:
     """A group's heading row: its parts in the first columns (seen on any screen), the whole
     label where the verdicts go (seen in the bottom border when the row is chosen)."""
-    workload, implementation, python, _, gil, cores = report.group_tags(group)
+    workload, implementation, python, _, gil, cores, _ = report.group_tags(group)
     parts = ["──", workload, f"{implementation} {python}", gil, cores]
     blanks = [""] * (len(COLUMNS) - len(parts) - 1)
     heading = (Text(part, "bold", justify="left") for part in parts)
