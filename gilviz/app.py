@@ -7,6 +7,7 @@ them as messages, so the UI's event loop never does experiment work.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 import time
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from gilviz.engine import (
     Progress,
     TimelineUpdate,
 )
+from gilviz.pythons import Describer, Python, candidates
 from gilviz.results import Result
 from gilviz.sampler import Sampler
 from gilviz.spec import Cell, Choice, ExperimentSpec, default_workers, sweep_cells, task_seconds
@@ -71,6 +73,13 @@ class LiveRun:
     done: int = 0
     """Tasks done in the current cell."""
     probe: ProbeReading | None = None
+    queue: list[Variant] = field(default_factory=list)
+    """What runs after this runner: the same cells under the other Pythons and intervals."""
+    variants: int = 1
+    """How many runners the experiment takes in all."""
+    done_results: int = 0
+    """Results of the runners already finished."""
+    done_failures: int = 0
 
     @property
     def total(self) -> int:
@@ -82,8 +91,34 @@ class LiveRun:
 
     def status(self) -> str:
         tasks = f"{self.done}/{self.total} tasks"
+        where = ""
+        if self.variants > 1:
+            python = str(self.env.get("python", "…"))
+            switch = self.run.spec.switch_interval_ms
+            interval = "" if switch is None else f", switch {switch:g} ms"
+            step = self.variants - len(self.queue)
+            where = f" · Python {python}{interval} ({step}/{self.variants})"
         # Whole seconds: at 4 Hz a tenth would repaint the line on every tick.
-        return f"Running {self.cell} on {self.run.spec.workload} · {tasks} · {self.elapsed():.0f} s"
+        return (
+            f"Running {self.cell} on {self.run.spec.workload}{where} · {tasks} · "
+            f"{self.elapsed():.0f} s"
+        )
+
+
+Variant = tuple[str | None, ExperimentSpec]
+"""A Python (None: gilviz's own) and the spec to run under it."""
+
+
+def variants(choice: Choice, spec: ExperimentSpec) -> list[Variant]:
+    """The spec under each chosen Python and switch interval, in that order."""
+    return [
+        (
+            python,
+            dataclasses.replace(spec, switch_interval_ms=ms, echo_probe=bool(choice.switch_ms)),
+        )
+        for python in choice.pythons or (None,)
+        for ms in choice.switch_ms or (None,)
+    ]
 
 
 class RunnerEvent(Message):
@@ -128,8 +163,11 @@ class GilvizApp(App[None]):
         refresh_s: float = REFRESH_S,
         export_dir: Path | None = None,
         env: dict[str, object] | None = None,
+        pythons: list[Python] | None = None,
     ) -> None:
         super().__init__()
+        self.found_pythons = pythons
+        """The interpreters to offer; None looks for them once the app is up."""
         self.choice = choice or Choice(workers=environment.usable_cores())
         self.store = store
         self.sampler = sampler or Sampler()
@@ -163,6 +201,10 @@ class GilvizApp(App[None]):
         yield self.footer
 
     def on_mount(self) -> None:
+        if self.found_pythons is None:
+            self._find_pythons()
+        else:
+            self.controls.set_pythons(self.found_pythons)
         self._load_saved_results()
         self.idle_timer = self.set_interval(self.refresh_s, self.sample)
         self.live_timer = self.set_interval(LIVE_REFRESH_S, self.sample, pause=True)
@@ -173,6 +215,12 @@ class GilvizApp(App[None]):
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
             loop.add_signal_handler(signum, self._hang_up)
+
+    @work(thread=True, group="pythons")
+    def _find_pythons(self) -> None:
+        """Each Python is asked to describe itself (cached): off the UI's thread."""
+        found = Describer().describe(candidates())
+        self.call_from_thread(self.controls.set_pythons, found)
 
     def _hang_up(self) -> None:
         """SIGTERM or SIGHUP (an SSH session dropped): stop the runner, then leave."""
@@ -302,8 +350,9 @@ class GilvizApp(App[None]):
             task_s=task_seconds(choice.pace, tasks),
             live=True,  # the timeline panel draws it as it happens
         )
+        (python, first), *rest = variants(choice, spec)
         # The bar is determinate from the start: an indeterminate one animates at 60 Hz.
-        self.live = LiveRun(ExperimentRun(spec))
+        self.live = LiveRun(ExperimentRun(first, python), queue=rest, variants=1 + len(rest))
         self._sample_live(True)
         self.progress.set_tasks(0, spec.tasks)
         self.progress.set_status("Starting the runner process…")
@@ -347,7 +396,20 @@ class GilvizApp(App[None]):
             where = f"{event.cell.label} failed"
             self.notify(event.reason, title=where, severity="error")
         elif isinstance(event, Finished):
-            self._finish(live, event)
+            if live.queue and not (event.cancelled or event.error):
+                self._next_variant(live, event)
+            else:
+                self._finish(live, event)
+
+    def _next_variant(self, live: LiveRun, finished: Finished) -> None:
+        """The next Python or switch interval: a new runner, with its own baseline."""
+        python, spec = live.queue.pop(0)
+        live.done_results += len(finished.results)
+        live.done_failures += len(finished.failures)
+        live.run = ExperimentRun(spec, python)
+        live.cell, live.running, live.env, live.done = "starting", False, {}, 0
+        self.sampler.detach()
+        self._read_events(live.run)
 
     def _sample_live(self, live: bool) -> None:
         """4 Hz while a run goes, the calm idle rate otherwise."""
@@ -388,7 +450,8 @@ class GilvizApp(App[None]):
             self.progress.set_status(f"Failed: {finished.error}")
             self.notify(finished.error, title="experiment failed", severity="error")
         else:
-            failures = len(finished.failures)
+            failures = live.done_failures + len(finished.failures)
+            results = live.done_results + len(finished.results)
             failed = f", {failures} failed" if failures else ""
-            done = f"Done in {elapsed:.1f} s: {len(finished.results) - failures} results{failed}."
+            done = f"Done in {elapsed:.1f} s: {results - failures} results{failed}."
             self.progress.set_status(done + " r runs again.")

@@ -59,6 +59,26 @@ class Python:
         return f"{self.implementation} {self.version}{'t' if self.free_threaded else ''}"
 
 
+def pick(found: list[Python], text: str) -> list[Python]:
+    """The interpreters a comma-separated text names, each by a prefix of its version
+    ('3.12', '3.13t') or its path; ValueError says which name matched none."""
+    chosen: list[Python] = []
+    for name in (part.strip() for part in text.split(",")):
+        if not name:
+            continue
+        wanted_t = name.endswith("t")
+        matches = [
+            p
+            for p in found
+            if p.path == name
+            or (p.version.startswith(name.rstrip("t")) and p.free_threaded == wanted_t)
+        ]
+        if not matches:
+            raise ValueError(f"no Python {name!r}")
+        chosen.append(matches[0])
+    return list(dict.fromkeys(chosen))
+
+
 def default_cache_path() -> Path:
     cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(cache_home) / "gilviz" / "pythons.json"

@@ -225,14 +225,14 @@ def flag(result: Result) -> str:
 def speedup_series(results: Sequence[Result]) -> dict[str, list[tuple[int, float]]]:
     """Speedup by worker count, one series per executor and group (the latest result wins
     per point). A series is named by its executor, plus what tells its group apart from the
-    others: 'threads', or 'threads · sleep', 'threads · 3.12.1', 'threads · 4 cores'."""
+    others: 'threads', or 'threads · sleep', 'threads · 3.13.1t', 'threads · 4 cores'."""
     measured = [r for r in results if r.speedup is not None and r.executor != "serial"]
-    keys = [group_key(r) for r in measured]
-    differs = [len({key[i] for key in keys}) > 1 for i in range(len(GROUP_PARTS))]
+    tagged = [group_tags(group_key(r)) for r in measured]
+    differs = [len({tags[i] for tags in tagged}) > 1 for i in range(len(GROUP_PARTS))]
+    differs[GROUP_PARTS.index("build")] = False  # the version's "t" says it, and legends are narrow
     series: dict[str, dict[int, float]] = {}
-    for r in measured:
-        tags = itertools.compress(group_tags(group_key(r)), differs)
-        name = " · ".join(dict.fromkeys([r.executor, *tags]))
+    for r, tags in zip(measured, tagged, strict=True):
+        name = " · ".join(dict.fromkeys([r.executor, *itertools.compress(tags, differs)]))
         series.setdefault(name, {})[r.workers] = r.speedup  # type: ignore[assignment]
     return {name: sorted(points.items()) for name, points in series.items()}
 

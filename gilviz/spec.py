@@ -101,6 +101,10 @@ class Choice:
     size: int | None = None
     """None means calibrated."""
     pace: str = "watch"
+    pythons: tuple[str, ...] = ()
+    """Interpreters to run under, each with its own baseline; none means gilviz's own."""
+    switch_ms: tuple[float, ...] = ()
+    """Switch intervals to run with (a sweep when several); none keeps Python's."""
 
 
 def task_seconds(pace: str, tasks: int) -> float | None:

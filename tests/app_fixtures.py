@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from gilviz.app import GilvizApp
+from gilviz.pythons import Python
 from gilviz.sampler import Sampler
 from gilviz.spec import Choice
 from gilviz.store import ResultStore
 
 ENV = {"implementation": "CPython", "python": "3.12.0", "gil_enabled": True, "usable_cores": 4}
+PYTHONS = [Python(sys.executable, "3.12.0", "CPython")]
+"""Recorded: gilviz's own Python, as the Python field offers it."""
 CORE_LOADS = [12.0, 97.0, 48.0, 3.0]
 
 
@@ -38,4 +42,5 @@ def make_app(
         sampler=frozen_sampler(),
         export_dir=tmp_path,
         env=ENV,
+        pythons=PYTHONS,
     )

@@ -142,3 +142,27 @@ def test_invalid_workers_120x36(snap_compare, app):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=type_bad)
+
+
+def test_two_pythons_side_by_side_200x50(snap_compare, tmp_path, monkeypatch):
+    """A GIL build and a free-threaded build (recorded: none can be installed here) under
+    the same experiment: each has its own heading rows, and each executor a line per build."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    store = ResultStore(tmp_path / "results.jsonl")
+    builds = [
+        {"python": "3.13.0", "gil_enabled": True, "usable_cores": 4},
+        {"python": "3.13.0", "build": "free-threaded", "gil_enabled": False, "usable_cores": 4},
+    ]
+    speedups = {True: {1: 1.0, 2: 1.01, 4: 0.97}, False: {1: 1.0, 2: 1.96, 4: 3.81}}
+    for env in builds:
+        for workers, speedup in speedups[env["gil_enabled"]].items():
+            executor = "serial" if workers == 1 else "threads"
+            figures = {"efficiency": speedup / workers, "parallelism": 0.99 * speedup}
+            store.append(
+                make_result(executor=executor, workers=workers, speedup=speedup, env=env, **figures)
+            )
+    app = make_app(tmp_path, Choice("cpu", "threads", 4, tasks=8), store=store)
+    assert snap_compare(app, terminal_size=(200, 50))
+    monkeypatch.delenv("TZ")
+    time.tzset()

@@ -8,7 +8,17 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
 from gilviz.executors import availability
-from gilviz.spec import EXECUTORS, MAX_SIZE, MAX_TASKS, MAX_WORKERS, PACES, Choice, parse_count
+from gilviz.pythons import Python, pick
+from gilviz.spec import (
+    EXECUTORS,
+    MAX_SIZE,
+    MAX_TASKS,
+    MAX_WORKERS,
+    PACES,
+    Choice,
+    parse_count,
+    parse_switch_intervals,
+)
 from gilviz.workloads import WORKLOADS
 
 
@@ -24,6 +34,13 @@ class Controls(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.initial = choice
         self.errors: dict[str, str] = {}
+        self.pythons: list[Python] | None = None
+        """The interpreters found (None: still looking)."""
+
+    def set_pythons(self, found: list[Python]) -> None:
+        """The interpreters the Python field may name (those that can run the runner)."""
+        self.pythons = [p for p in found if p.runs_gilviz]
+        self.validate()
 
     def compose(self) -> ComposeResult:
         c = self.initial
@@ -45,6 +62,13 @@ class Controls(Vertical):
         yield Static(id="size-help", classes="explain")
         yield from _row("Pace", Select(_options(PACES), value=c.pace, compact=True, id="pace"))
         yield Static(id="pace-help", classes="explain")
+        yield from _row(
+            "Python", Input(placeholder="this one; a,b runs both", compact=True, id="python")
+        )
+        yield Static(id="python-help", classes="explain")
+        switch = ",".join(f"{ms:g}" for ms in c.switch_ms)
+        yield from _row("Switch", Input(switch, placeholder="5 ms", compact=True, id="switch"))
+        yield Static(id="switch-help", classes="explain")
 
     def on_mount(self) -> None:
         self.validate()
@@ -82,9 +106,39 @@ class Controls(Vertical):
         size = self._count("size", MAX_SIZE, WORKLOADS[workload].unit + " per task", optional=True)
         pace = str(self.query_one("#pace", Select).value)
         self._explain("pace", PACES[pace] if size is None else "size is set: pace is not used")
+        pythons = self._pythons()
+        switch_ms = self._switch_ms()
         if self.errors or workers is None:
             return None
-        return Choice(workload, executor, workers, tasks, size, pace)
+        return Choice(workload, executor, workers, tasks, size, pace, pythons, switch_ms)
+
+    def _pythons(self) -> tuple[str, ...]:
+        text = self.query_one("#python", Input).value
+        if self.pythons is None:
+            self._explain("python", "looking for Pythons…" if text.strip() else "this Python")
+            return ()
+        found = ", ".join(p.label.split()[-1] for p in self.pythons) or "none"
+        try:
+            chosen = pick(self.pythons, text)
+        except ValueError as exc:
+            self._explain("python", f"{exc}; found: {found}", invalid=True)
+            return ()
+        self._explain("python", f"found: {found}")
+        return tuple(p.path for p in chosen)
+
+    def _switch_ms(self) -> tuple[float, ...]:
+        text = self.query_one("#switch", Input).value
+        hint = "ms between GIL hand-offs; commas sweep"
+        if not text.strip():
+            self._explain("switch", hint)
+            return ()
+        try:
+            intervals = tuple(parse_switch_intervals(text))
+        except ValueError as exc:
+            self._explain("switch", str(exc), invalid=True)
+            return ()
+        self._explain("switch", hint)
+        return intervals
 
     def _count(self, name: str, limit: int, hint: str, optional: bool = False) -> int | None:
         text = self.query_one(f"#{name}", Input).value
