@@ -82,15 +82,6 @@ def usable_cores() -> int:
     return cores if quota is None else max(1, min(cores, math.ceil(quota)))
 
 
-def has_interpreter_pool() -> tuple[bool, str]:
-    """Whether InterpreterPoolExecutor exists here, with the reason when it does not."""
-    import concurrent.futures
-
-    if hasattr(concurrent.futures, "InterpreterPoolExecutor"):
-        return True, ""
-    return False, f"needs Python 3.14+ (this is {platform.python_version()})"
-
-
 def describe(start_method: str | None = None) -> dict[str, Any]:
     """Everything recorded with each result about where it ran."""
     free_threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))

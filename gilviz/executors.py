@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from gilviz import timeline
-from gilviz.environment import has_interpreter_pool
+from gilviz import subinterpreters, timeline
 from gilviz.usage import Reading, Usage
 from gilviz.workloads import run_task, run_task_async
 
@@ -62,7 +61,7 @@ class TaskFailed(Exception):
 def availability(executor: str) -> tuple[bool, str]:
     """Whether an executor can run on this Python, and why not when it cannot."""
     if executor == "interpreters":
-        return has_interpreter_pool()
+        return subinterpreters.availability()
     return True, ""
 
 
@@ -107,7 +106,9 @@ def run(
                 child_processes=True,
             )
     if executor == "interpreters":
-        return _run_pool(lambda: cf.InterpreterPoolExecutor(workers), batch, workers, on_done)  # type: ignore[attr-defined]
+        pool, interpreters, _ = subinterpreters.find()
+        subinterpreters.check_tasks_import(interpreters)
+        return _run_pool(lambda: pool(workers), batch, workers, on_done)
     raise ValueError(f"unknown executor {executor!r}")
 
 

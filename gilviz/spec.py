@@ -14,7 +14,7 @@ EXECUTORS: dict[str, str] = {
     "threads": "thread pool: threads share one GIL",
     "processes": "process pool: a GIL per process",
     "asyncio": "one event loop: overlaps waits only",
-    "interpreters": "sub-interpreters: a GIL each (3.14+)",
+    "interpreters": "sub-interpreters: a GIL each (3.14+, or a backport)",
 }
 START_METHODS = ("fork", "spawn", "forkserver")
 PACES: dict[str, str] = {
