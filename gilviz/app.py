@@ -263,7 +263,10 @@ class GilvizApp(App[None]):
     # --- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Offer run and sweep while idle and cancel while running (False hides a key)."""
+        """Offer run and sweep while idle and cancel while running (False hides a key); over
+        the help screen, only its own keys."""
+        if self.screen.is_modal:
+            return False
         if action in ("run", "sweep"):
             return self.live is None
         if action == "cancel":

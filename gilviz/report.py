@@ -253,6 +253,10 @@ def group_tags(key: GroupKey) -> tuple[str, ...]:
     )
 
 
+MARKERS = ("dot", "x", "+", "o", "*", "#")
+"""One per series, so series differ without colour too (NO_COLOR, a piped plot)."""
+
+
 def draw_speedup(plt: Any, results: Sequence[Result], title: str) -> None:
     """Draw speedup vs workers with the ideal line on a plotext module or textual-plotext plot."""
     series = speedup_series(results)
@@ -261,8 +265,8 @@ def draw_speedup(plt: Any, results: Sequence[Result], title: str) -> None:
     plt.title(title)
     plt.xlabel("workers")
     plt.plot(ideal, ideal, label="ideal", color="gray")
-    for name, points in series.items():
-        plt.plot([n for n, _ in points], [s for _, s in points], label=name, marker="dot")
+    for (name, points), marker in zip(series.items(), itertools.cycle(MARKERS), strict=False):
+        plt.plot([n for n, _ in points], [s for _, s in points], label=name, marker=marker)
     highest = max([s for points in series.values() for _, s in points], default=1.0)
     plt.ylim(0, max(top, highest) * 1.1)
     plt.xticks(sorted({1, top, *(n for points in series.values() for n, _ in points)}))

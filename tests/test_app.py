@@ -364,3 +364,44 @@ async def test_results_of_other_workloads_or_pythons_sit_under_their_own_heading
         ]
         assert rows[0][:5] == ["──", "cpu", "CPython 3.11.7", "GIL on", "2 cores"]
         assert log.result_count == 4 and log.row_count == 7
+
+
+async def test_plus_and_minus_change_workers_while_the_field_has_focus(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        field = app.query_one("#workers", Input)
+        field.focus()
+        await pilot.press("plus", "plus", "minus")
+        assert field.value == "3", "no literal + typed into the field"
+        await pilot.press("minus", "minus", "minus")
+        assert field.value == "1", "never below one worker"
+
+
+async def test_escape_leaves_a_field_and_a_second_one_cancels_a_run(tmp_path):
+    app = make_app(tmp_path, LONG)
+    async with app.run_test() as pilot:
+        app.query_one("#tasks", Input).focus()
+        await pilot.press("escape")
+        assert app.focused is app.results_log
+        await pilot.press("r")
+        await until_running(app, pilot)
+        await pilot.press("escape")
+        await finish(app, pilot)
+        assert "Cancelled" in status(app)
+
+
+async def test_over_the_help_screen_only_its_keys_are_offered_and_work(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        offered = {
+            key
+            for key, (_, binding, enabled, _) in app.screen.active_bindings.items()
+            if enabled and binding.show
+        }
+        assert offered == {"escape", "q", "question_mark"}, "closing it is all the footer offers"
+        await pilot.press("r")
+        assert app.live is None and isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)

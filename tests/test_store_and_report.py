@@ -139,7 +139,7 @@ def test_the_speedup_plot_draws_the_ideal_line_and_a_series_per_executor():
         ("xlabel", ("workers",), {}),
         ("plot", ([1, 2, 3, 4], [1, 2, 3, 4]), {"label": "ideal", "color": "gray"}),
         ("plot", ([2], [1.1]), {"label": "threads", "marker": "dot"}),
-        ("plot", ([2, 4], [1.9, 3.0]), {"label": "processes", "marker": "dot"}),
+        ("plot", ([2, 4], [1.9, 3.0]), {"label": "processes", "marker": "x"}),
         ("ylim", (0, pytest.approx(4.4)), {}),
         ("xticks", ([1, 2, 4],), {}),
     ]
@@ -281,3 +281,23 @@ def test_noise_and_flag_mark_what_should_not_be_trusted(figures, noise, flag):
 )
 def test_a_group_is_labelled_from_what_its_environment_recorded(env, label):
     assert report.grouped([make_result(env=env)]) == [(label, [make_result(env=env)])]
+
+
+def test_series_differ_by_marker_without_colour():
+    import plotext
+
+    results = [
+        make_result(executor=executor, workers=workers, speedup=speedup)
+        for executor, points in (("threads", ((2, 1.0), (4, 1.0))), ("processes", ((2, 1.9),)))
+        for workers, speedup in points
+    ]
+    plotext.clear_figure()
+    plotext.plotsize(50, 14)
+    report.draw_speedup(plotext, results, "cpu")
+    drawn = plotext.uncolorize(plotext.build())
+    markers = {}
+    for line in drawn.splitlines():
+        for name in ("threads", "processes"):
+            if f" {name}" in line:
+                markers[name] = line.split(f" {name}")[0].split()[-1]
+    assert markers["threads"] != markers["processes"], drawn

@@ -138,3 +138,41 @@ def test_the_timeline_reads_without_colour_live_and_on_a_chosen_row(launch, env)
     serial = lane_glyphs(terminal, "w1")  # one worker, running (a busy machine may preempt it)
     assert "─" not in serial and serial.count("█") > len(serial) / 2, serial
     assert "w2" not in [r[2:4] for r in terminal.screen.display]
+
+
+LABELS = ("Workload", "Executor", "Workers", "Tasks", "Size", "Pace", "Python", "Switch")
+
+
+def marked_labels(terminal: Terminal) -> list[str]:
+    """The field labels drawn in reverse video (or, where the terminal paints it itself, on
+    a background brighter than the text): the focused field's."""
+    marked = []
+    for y, row in enumerate(terminal.screen.display):
+        for label in LABELS:
+            x = row.find(f"│ {label} ")
+            if x >= 0:
+                cell = terminal.screen.buffer[y][x + 2]
+                lit = cell.reverse or _brighter(cell.bg, cell.fg)
+                marked.extend([label] if lit else [])
+    return marked
+
+
+def _brighter(bg: str, fg: str) -> bool:
+    def level(colour: str, default: int) -> int:
+        return default if colour == "default" or len(colour) != 6 else int(colour[2:4], 16)
+
+    return level(bg, 0) > level(fg, 208)
+
+
+def test_a_focused_field_is_plain_to_see_without_colour_and_escape_leaves_it(launch):
+    terminal = launch(SLOW_SLEEP, TERM="xterm-256color", NO_COLOR="1")
+    terminal.wait_for("Experiment")
+    assert marked_labels(terminal) == [], "the results have focus at start"
+    terminal.press("\x1b[Z")  # shift+tab: back from the results to the last field
+    terminal.settle()
+    assert marked_labels(terminal) == ["Switch"]
+    terminal.press("\x1b")  # escape
+    terminal.settle()
+    assert marked_labels(terminal) == [], "escape left the field"
+    terminal.press("r")  # and keys act on the app again
+    terminal.wait_for("Running")

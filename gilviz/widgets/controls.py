@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
@@ -22,10 +23,27 @@ from gilviz.spec import (
 from gilviz.workloads import WORKLOADS
 
 
+class WorkersInput(Input):
+    """The Workers field: + and - change the count here too, instead of typing a sign."""
+
+    BINDINGS = [
+        Binding("plus,equals_sign", "step(1)", "More workers", show=False, priority=True),
+        Binding("minus", "step(-1)", "Fewer workers", show=False, priority=True),
+    ]
+
+    def action_step(self, delta: int) -> None:
+        try:
+            current = parse_count(self.value, "workers", MAX_WORKERS)
+        except ValueError:
+            current = 1
+        self.value = str(min(MAX_WORKERS, max(1, current + delta)))
+
+
 class Controls(Vertical):
     """Holds the current choice; `choice()` is None while any field is invalid."""
 
     BORDER_TITLE = "Experiment"
+    BINDINGS = [Binding("escape", "leave", "Leave field", show=False)]
 
     class Submitted(Message):
         """Enter was pressed in a field: run with what is there."""
@@ -52,7 +70,7 @@ class Controls(Vertical):
             "Executor", Select(_options(EXECUTORS), value=c.executor, compact=True, id="executor")
         )
         yield Static(id="executor-help", classes="explain")
-        yield from _row("Workers", Input(str(c.workers), compact=True, id="workers"))
+        yield from _row("Workers", WorkersInput(str(c.workers), compact=True, id="workers"))
         yield Static(id="workers-help", classes="explain")
         tasks = "" if c.tasks is None else str(c.tasks)
         yield from _row("Tasks", Input(tasks, placeholder="2 x workers", compact=True, id="tasks"))
@@ -167,12 +185,11 @@ class Controls(Vertical):
         select.value = names[(names.index(str(select.value)) + 1) % len(names)]
 
     def bump_workers(self, delta: int) -> None:
-        field = self.query_one("#workers", Input)
-        try:
-            current = parse_count(field.value, "workers", MAX_WORKERS)
-        except ValueError:
-            current = 1
-        field.value = str(min(MAX_WORKERS, max(1, current + delta)))
+        self.query_one("#workers", WorkersInput).action_step(delta)
+
+    def action_leave(self) -> None:
+        """Escape leaves a field for the results (a second escape cancels a run)."""
+        self.screen.focus_next("#results")
 
 
 def _row(label: str, widget: Select[str] | Input) -> ComposeResult:
