@@ -80,11 +80,28 @@ class LiveRun:
     done_results: int = 0
     """Results of the runners already finished."""
     done_failures: int = 0
+    cell_runs: int = 0
+    """Cell runs started so far, over every runner of the experiment."""
 
     @property
     def total(self) -> int:
         """Tasks in each cell."""
         return self.run.spec.tasks
+
+    @property
+    def all_tasks(self) -> int:
+        """Tasks of the whole experiment: every cell (the baseline too), round and runner."""
+        spec = self.run.spec
+        return self.variants * len(spec.cells) * (spec.warmup + spec.repeat) * spec.tasks
+
+    @property
+    def all_done(self) -> int:
+        """Tasks done in the whole experiment: it only ever grows."""
+        return max(0, self.cell_runs - 1) * self.total + self.done
+
+    def __post_init__(self) -> None:
+        if self.run.spec.size is not None:  # a size was given: nothing to calibrate
+            self.cell = "starting"
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -257,7 +274,7 @@ class GilvizApp(App[None]):
         self.cpu_panel.show(snapshot, self.sampler.history, probe, running)
         if live is not None:
             self.timeline_panel.tick()
-            self.progress.set_tasks(live.done, live.total)
+            self.progress.set_tasks(live.all_done, live.all_tasks)
             self.progress.set_status(live.status())
 
     # --- actions ---------------------------------------------------------------------------
@@ -357,7 +374,7 @@ class GilvizApp(App[None]):
         # The bar is determinate from the start: an indeterminate one animates at 60 Hz.
         self.live = LiveRun(ExperimentRun(first, python), queue=rest, variants=1 + len(rest))
         self._sample_live(True)
-        self.progress.set_tasks(0, spec.tasks)
+        self.progress.set_tasks(0, self.live.all_tasks)
         self.progress.set_status("Starting the runner process…")
         self._read_events(self.live.run)
 
@@ -374,7 +391,8 @@ class GilvizApp(App[None]):
             live.env = event.env
             self.sampler.attach(event.pid, event.service_tids)
         elif isinstance(event, Calibrated):
-            live.cell = f"calibrated: {event.size} {event.unit} a task (~{event.task_s:.2f} s);"
+            how = "calibrated" if live.run.spec.size is None else "size"
+            live.cell = f"{how}: {event.size} {event.unit} a task (~{event.task_s:.2f} s);"
         elif isinstance(event, CellStarted):
             live.cell, live.running = event.cell.label, True
             self.sampler.cell_started(event.cell.executor)
@@ -382,7 +400,8 @@ class GilvizApp(App[None]):
             title = f"{live.cell} on {live.run.spec.workload}"
             self.timeline_panel.start_cell(title, shares_one_gil(event.cell.executor, gil))
             live.done = 0
-            self.progress.set_tasks(0, live.total)
+            live.cell_runs += 1
+            self.progress.set_tasks(live.all_done, live.all_tasks)
             self.progress.set_status(live.status())  # a new cell shows now, not on the next tick
         elif isinstance(event, Progress):  # drawn on the next refresh tick, not at 10 Hz
             live.probe = ProbeReading(event.probe_ms, event.probe_queue_ms)
@@ -443,7 +462,8 @@ class GilvizApp(App[None]):
         self._sample_live(False)
         self.sampler.detach()
         self.sample()  # redraw now, so no stale worker rows stay until the next tick
-        self.progress.set_tasks(live.done, live.total)  # where it ended, not the last tick's view
+        ended = live.all_tasks if finished.ok else live.all_done  # failed cells skip rounds
+        self.progress.set_tasks(ended, live.all_tasks)  # where it ended, not the last tick's view
         elapsed = live.elapsed()
         if finished.cancelled:
             self.progress.set_status(

@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Input, ProgressBar, Select
 
 from gilviz.app import GilvizApp, LiveRun, RunnerEvent
-from gilviz.engine import CellStarted, ExperimentRun
+from gilviz.engine import CellStarted, ExperimentRun, Progress
 from gilviz.environment import usable_cores
 from gilviz.spec import Cell, Choice, ExperimentSpec, default_workers
 from gilviz.store import ResultStore
@@ -50,7 +50,8 @@ async def test_run_finishes_and_adds_rows_and_saves_them(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test() as pilot:
         await pilot.press("r")
-        assert app.query_one(ProgressBar).total == 2, "never indeterminate: it animates at 60 Hz"
+        bar = app.query_one(ProgressBar)
+        assert bar.total == 4, "every cell's tasks, the baseline's too; never indeterminate"
         await finish(app, pilot)
         assert app.live is None and "Done" in status(app)
         assert app.query_one(ResultsLog).result_count == 2  # the serial baseline and threads x2
@@ -405,3 +406,23 @@ async def test_over_the_help_screen_only_its_keys_are_offered_and_work(tmp_path)
         assert app.live is None and isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_a_sweeps_bar_counts_all_its_tasks_and_never_goes_back(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        spec = ExperimentSpec("cpu", (Cell("threads", 2), Cell("threads", 4)), tasks=8)
+        app.live = LiveRun(ExperimentRun(spec))  # never started: events are fed by hand
+        bar = app.query_one(ProgressBar)
+        seen = []
+        for cell in (Cell("serial", 1), Cell("threads", 2), Cell("threads", 4)):
+            app.post_message(RunnerEvent(CellStarted(cell, repeat=0)))
+            await pilot.pause()
+            seen.append(bar.progress)
+            app.post_message(RunnerEvent(Progress(cell, 5, 8, 1, 0.0)))
+            await pilot.pause()
+            app.sample()  # the refresh tick draws progress
+            seen.append(bar.progress)
+        assert bar.total == 24, "three cells of eight tasks"
+        assert seen == [0, 5, 8, 13, 16, 21], "it only ever grows"
+        app.live = None
