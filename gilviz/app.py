@@ -23,6 +23,7 @@ from textual.reactive import var
 from textual.widgets import Footer, Header, Select, Static
 
 from gilviz import environment, report
+from gilviz.commands import GilvizCommands
 from gilviz.engine import (
     Calibrated,
     CellDone,
@@ -153,6 +154,7 @@ WORKERS = Binding.Group("Workers", compact=True)
 class GilvizApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "gilviz"
+    COMMANDS = App.COMMANDS | {GilvizCommands}
     BINDINGS = [
         # In footer order: at the 60-column minimum the last ones are cut off (help lists all).
         Binding("r", "run", "Run"),

@@ -426,3 +426,33 @@ async def test_a_sweeps_bar_counts_all_its_tasks_and_never_goes_back(tmp_path):
         assert bar.total == 24, "three cells of eight tasks"
         assert seen == [0, 5, 8, 13, 16, 21], "it only ever grows"
         app.live = None
+
+
+async def palette(pilot, typed: str) -> None:
+    """Open the command palette, type, and wait (on a condition) for the first hit."""
+    from textual.command import CommandPalette
+
+    await pilot.press("ctrl+p")
+    await pilot.press(*typed)
+    for _ in range(500):
+        await pilot.pause(0.01)
+        palette = pilot.app.screen
+        if isinstance(palette, CommandPalette) and palette.query("CommandList Option"):
+            break
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_the_palette_runs_commands_and_chooses_by_a_partial_name(tmp_path):
+    app = make_app(tmp_path, LONG)
+    async with app.run_test() as pilot:
+        await palette(pilot, "work hash")
+        assert app.query_one("#workload", Select).value == "hash"
+        await palette(pilot, "exec proc")
+        assert app.query_one("#executor", Select).value == "processes"
+        await palette(pilot, "swee")
+        await until_running(app, pilot)
+        assert len(app.live.run.spec.cells) > 2, "a sweep: the baseline and several counts"
+        await palette(pilot, "cancel")
+        await finish(app, pilot)
+        assert "Cancelled" in status(app)

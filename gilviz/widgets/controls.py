@@ -184,6 +184,11 @@ class Controls(Vertical):
         names = list(WORKLOADS if name == "workload" else EXECUTORS)
         select.value = names[(names.index(str(select.value)) + 1) % len(names)]
 
+    def set_field(self, name: str, value: str) -> None:
+        """Set a field as if typed or chosen (the command palette's choices)."""
+        field = self.query_one(f"#{name}", Select | Input)  # type: ignore[arg-type]
+        field.value = value
+
     def bump_workers(self, delta: int) -> None:
         self.query_one("#workers", WorkersInput).action_step(delta)
 
