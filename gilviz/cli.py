@@ -167,6 +167,15 @@ def build_parser() -> Parser:
         help="write the timelines as a Chrome trace (open it in Perfetto or chrome://tracing)",
     )
 
+    tour = commands.add_parser(
+        "tour", help="the GIL's claims one by one, each tried and concluded on this machine"
+    )
+    tour.add_argument(
+        "--format",
+        choices=("text", "markdown"),
+        default="text",
+        help="markdown writes the same as a report (default: %(default)s)",
+    )
     commands.add_parser("list", help="list workloads and executors")
     results = commands.add_parser(
         "results", help="show saved results, one table per workload and environment"
@@ -201,6 +210,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_run(args)
     if args.command == "list":
         return cmd_list()
+    if args.command == "tour":
+        return cmd_tour(args)
     if args.command == "results":
         return cmd_results(args)
     return cmd_app(args)
@@ -372,6 +383,31 @@ def _print_results(results: list[Result], fmt: str, timelines: bool = False) -> 
         from gilviz.cli_progress import print_table
 
         print_table(results, timelines)
+
+
+def cmd_tour(args: argparse.Namespace) -> int:
+    from gilviz import tour
+
+    def run(spec: ExperimentSpec) -> list[Result]:
+        if args.format == "text":
+            print(f"… running {spec.workload} on {spec.cells[0].label}", file=sys.stderr)
+        finished = run_experiment(spec)
+        if finished.error:
+            print(f"gilviz: warning: {finished.error}", file=sys.stderr)
+        return finished.results
+
+    try:
+        outcomes = tour.run_tour(run, usable_cores())
+    except KeyboardInterrupt:
+        print("gilviz: tour cancelled", file=sys.stderr)
+        return 130
+    if args.format == "markdown":
+        print(tour.to_markdown(outcomes), end="")
+    else:
+        for n, o in enumerate(outcomes, 1):
+            print(f"{n}. {o.step.title}\n   {o.step.claim}\n   → {o.conclusion}\n")
+        print(tour.closing_table(outcomes), end="")
+    return 0
 
 
 def cmd_list() -> int:
