@@ -48,6 +48,7 @@ from gilviz.widgets.plot import SpeedupPlot
 from gilviz.widgets.progress import RunProgress
 from gilviz.widgets.results import ResultsLog
 from gilviz.widgets.timeline import TimelinePanel
+from gilviz.widgets.tour import TourPanel
 
 REFRESH_S = 1.0
 """Sampling and redraw interval while idle: calm on screen and cheap over SSH."""
@@ -161,6 +162,7 @@ class GilvizApp(App[None]):
         Binding("s", "sweep", "Sweep"),
         Binding("escape", "cancel", "Cancel"),
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("t", "tour", "Tour", show=False),  # the ready line offers it: the footer is full
         Binding("q", "quit", "Quit"),
         Binding("plus,equals_sign", "workers(1)", "More workers", key_display="+", group=WORKERS),
         Binding("minus", "workers(-1)", "Fewer workers", key_display="-", group=WORKERS),
@@ -169,6 +171,8 @@ class GilvizApp(App[None]):
         Binding("l", "toggle_timeline", "Timeline", show=False),  # the footer is full at 80
         Binding("p", "toggle_plot", "Plot"),
         Binding("x", "export", "Export"),
+        Binding("n", "tour_next", "Next step"),
+        Binding("b", "tour_back", "Back"),
     ]
 
     live: var[LiveRun | None] = var(None, bindings=True)
@@ -202,6 +206,8 @@ class GilvizApp(App[None]):
         self.controls = Controls(self.choice, id="controls")
         self.cpu_panel = CpuPanel(self.usable_cores, id="cpu")
         self.timeline_panel = TimelinePanel(id="timeline")
+        self.tour_panel = TourPanel(id="tour")
+        self.tour_panel.display = False
         self.progress = RunProgress(id="progress")
         self.results_log = ResultsLog(id="results")
         self.plot = SpeedupPlot(id="plot")
@@ -211,6 +217,7 @@ class GilvizApp(App[None]):
             with Horizontal(id="top"):
                 yield self.controls
                 yield self.cpu_panel
+            yield self.tour_panel
             yield self.timeline_panel
             yield self.progress
             with Horizontal(id="bottom"):
@@ -286,6 +293,8 @@ class GilvizApp(App[None]):
         the help screen, only its own keys."""
         if self.screen.is_modal:
             return False
+        if action in ("tour_next", "tour_back"):
+            return self.tour_panel.display and self.live is None
         if action in ("run", "sweep"):
             return self.live is None
         if action == "cancel":
@@ -300,6 +309,24 @@ class GilvizApp(App[None]):
         if (choice := self._valid_choice()) is not None:
             workers = default_workers(2 * environment.usable_cores())
             self._start(choice, sweep_cells([choice.executor], workers), max(workers))
+
+    def action_tour(self) -> None:
+        """Start the guided tour, or end it."""
+        touring = not self.tour_panel.display
+        self.tour_panel.display = touring
+        if touring:
+            self.tour_panel.begin()
+        self.refresh_bindings()
+
+    def action_tour_next(self) -> None:
+        spec = self.tour_panel.next_spec(self.usable_cores)
+        if spec is not None:  # the fields follow, so the audience sees what runs
+            self.controls.set_field("workload", spec.workload)
+            self.controls.set_field("executor", spec.cells[0].executor)
+            self._launch([(None, spec)])
+
+    def action_tour_back(self) -> None:
+        self.tour_panel.back()
 
     def action_cancel(self) -> None:
         if self.live is not None:
@@ -372,7 +399,11 @@ class GilvizApp(App[None]):
             task_s=task_seconds(choice.pace, tasks),
             live=True,  # the timeline panel draws it as it happens
         )
-        (python, first), *rest = variants(choice, spec)
+        self._launch(variants(choice, spec))
+
+    def _launch(self, runs: list[Variant]) -> None:
+        """Run these one after another, the first now."""
+        (python, first), *rest = runs
         # The bar is determinate from the start: an indeterminate one animates at 60 Hz.
         self.live = LiveRun(ExperimentRun(first, python), queue=rest, variants=1 + len(rest))
         self._sample_live(True)
@@ -461,6 +492,8 @@ class GilvizApp(App[None]):
 
     def _finish(self, live: LiveRun, finished: Finished) -> None:
         self.live = None
+        if self.tour_panel.running:
+            self.tour_panel.finished(finished.results)
         self._sample_live(False)
         self.sampler.detach()
         self.sample()  # redraw now, so no stale worker rows stay until the next tick

@@ -40,6 +40,11 @@ class GilvizCommands(Provider):
             ("Toggle plot", partial(app.run_action, "toggle_plot"), "show or hide speedup (p)"),
             ("Toggle timeline", partial(app.run_action, "toggle_timeline"), "lanes per worker (l)"),
             ("Help", partial(app.run_action, "help"), "the GIL, the panels, the keys (?)"),
+            (
+                "Tour",
+                partial(app.run_action, "tour"),
+                "the GIL's claims, tried here one by one (t)",
+            ),
         ]
         set_field = app.controls.set_field
         commands += [

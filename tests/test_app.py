@@ -456,3 +456,38 @@ async def test_the_palette_runs_commands_and_chooses_by_a_partial_name(tmp_path)
         await palette(pilot, "cancel")
         await finish(app, pilot)
         assert "Cancelled" in status(app)
+
+
+async def test_the_tour_runs_every_step_live_and_ends_with_what_this_machine_showed(tmp_path):
+    from gilviz import tour
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("t")
+        panel = app.query_one("#tour")
+        assert panel.display and "n runs the first" in str(panel.render())
+        for n, step in enumerate(tour.STEPS, 1):
+            await pilot.press("n")
+            assert app.live is not None, f"step {n} runs live"
+            assert app.query_one("#workload", Select).value == step.workload
+            await until_idle(app, pilot)
+            assert f"Tour {n}/7 · {step.title}" in str(panel.border_title)
+            assert "→ " in str(panel.render()) and "Running it now" not in str(panel.render())
+        await pilot.press("n")  # the timeline: read from the first two steps, nothing runs
+        assert app.live is None and "The timeline" in str(panel.border_title)
+        await pilot.press("b")
+        assert "The mixed case" in str(panel.border_title), "back shows, never re-runs"
+        await pilot.press("n", "n")
+        table = str(panel.render())
+        assert len(table.splitlines()) == 7 and "1. CPU-bound threads: " in table
+        await pilot.press("t")
+        assert not panel.display
+
+
+async def until_idle(app: GilvizApp, pilot) -> None:
+    """Wait (bounded, on a condition) until the experiment has finished."""
+    for _ in range(6000):
+        if app.live is None:
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the experiment never finished")

@@ -13,18 +13,10 @@ from gilviz.app import GilvizApp
 from gilviz.spec import Choice
 from gilviz.store import ResultStore
 from tests.app_fixtures import ENV, frozen_sampler
+from tests.test_app import until_idle
 from tests.test_pythons import real_python
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
-
-
-async def until_idle(app: GilvizApp, pilot) -> None:
-    """Wait (bounded, on a condition) until every runner of the experiment has finished."""
-    for _ in range(6000):
-        if app.live is None:
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("the experiment never finished")
 
 
 def app_with(tmp_path, found: list[pythons.Python]) -> GilvizApp:

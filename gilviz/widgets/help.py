@@ -35,7 +35,8 @@ with a verdict in words. *Speedup*: speedup against workers, with the ideal line
 of about 0.2 s, for measuring.
 
 **Keys.** `r` run, `s` sweep workers 1..2x cores, `escape` cancel, `+`/`-` workers,
-`w`/`e` next workload/executor, `l` timeline, `p` plot, `x` export, `?` help, `q` quit,
+`w`/`e` next workload/executor, `l` timeline, `p` plot, `x` export, `t` the tour (`n`/`b`
+ next/back), `?` help, `q` quit,
 `ctrl+p` commands. `escape`, `q` or `?` closes this help.
 """
 

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
-READY = "Ready: r runs, s sweeps workers, ? explains."
+READY = "Ready: r runs, s sweeps workers, t tours, ? explains."
 
 
 class RunProgress(Horizontal):
