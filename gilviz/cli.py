@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import multiprocessing
@@ -176,6 +177,16 @@ def build_parser() -> Parser:
         default="text",
         help="markdown writes the same as a report (default: %(default)s)",
     )
+    serve = commands.add_parser(
+        "serve", help="the app in a web browser (textual-serve), with these experiment options"
+    )
+    _add_experiment_options(serve, sweep=False)
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: %(default)s, this machine only)",
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     commands.add_parser("list", help="list workloads and executors")
     results = commands.add_parser(
         "results", help="show saved results, one table per workload and environment"
@@ -212,6 +223,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_list()
     if args.command == "tour":
         return cmd_tour(args)
+    if args.command == "serve":
+        return cmd_serve(args)
     if args.command == "results":
         return cmd_results(args)
     return cmd_app(args)
@@ -383,6 +396,23 @@ def _print_results(results: list[Result], fmt: str, timelines: bool = False) -> 
         from gilviz.cli_progress import print_table
 
         print_table(results, timelines)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from gilviz.serve import serve
+
+    app_args = [f"--workload={args.workload}", f"--executor={args.executor[0]}"]
+    app_args.append(f"--pace={args.pace}")
+    for option in ("workers", "tasks", "size", "results"):
+        value = getattr(args, option)
+        if value is not None:
+            value = value[0] if isinstance(value, list) else value
+            app_args.append(f"--{option}={value}")
+    if args.no_save:
+        app_args.append("--no-save")
+    with contextlib.suppress(KeyboardInterrupt):  # ctrl+c is how it stops
+        serve(args.host, args.port, app_args)
+    return 0
 
 
 def cmd_tour(args: argparse.Namespace) -> int:

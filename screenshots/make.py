@@ -1,11 +1,15 @@
 """Regenerate screenshots/*.svg: real captures of the app running real experiments.
 
 Run: .venv/bin/python screenshots/make.py   (takes about two minutes; throwaway results files)
+It also writes browser.png: `gilviz serve` in headless Chromium (tests/test_serve.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -76,6 +80,9 @@ async def main() -> None:
             store = ResultStore(Path(scratch) / f"{n}.jsonl")
             await mid_run(workload, executor, seconds, name, store)
         await results_and_help(ResultStore(Path(scratch) / "c.jsonl"))
+    browser = {**os.environ, "GILVIZ_BROWSER_SHOT": str(HERE / "browser.png")}
+    test = [sys.executable, "-m", "pytest", "-q", "tests/test_serve.py", "-k", "browser"]
+    subprocess.run(test, cwd=HERE.parent, env=browser, check=True)
     print(f"wrote {', '.join(sorted(p.name for p in HERE.glob('*.svg')))}")
 
 
