@@ -162,7 +162,8 @@ async def test_a_killed_worker_is_reported_and_the_app_carries_on(tmp_path):
         assert any("worker died" in n.message for n in app._notifications)
         assert "1 failed" in status(app)
         row = [str(cell) for cell in app.results_log.get_row_at(app.results_log.row_count - 1)]
-        assert "FAILED" in row and "worker died" in row[-1], "the failure is a row in the log"
+        assert "FAILED" in row, "the failure is a row in the log"
+        assert "worker died" in str(app.results_log.border_subtitle), "with its reason"
         saved = app.store.load().results  # type: ignore[union-attr]
         assert saved[-1].error and "worker died" in saved[-1].error, "and in the saved file"
 
@@ -355,7 +356,7 @@ async def test_results_of_other_workloads_or_pythons_sit_under_their_own_heading
     store.append(make_result(workload="sleep"))
     store.append(make_result(env={**make_result().env, "python": "3.13.1"}))
     app = make_app(tmp_path, store=store)
-    async with app.run_test():
+    async with app.run_test(size=(200, 50)):  # wide: the verdict column shows the labels
         log = app.query_one(ResultsLog)
         rows = [[str(cell) for cell in log.get_row_at(n)] for n in range(log.row_count)]
         assert [row[-1] for row in rows if row[0] == "──"] == [
@@ -363,7 +364,7 @@ async def test_results_of_other_workloads_or_pythons_sit_under_their_own_heading
             "sleep · CPython 3.11.7, GIL on · 2 cores",
             "cpu · CPython 3.13.1, GIL on · 2 cores",
         ]
-        assert rows[0][:5] == ["──", "cpu", "CPython 3.11.7", "GIL on", "2 cores"]
+        assert rows[0][:5] == ["──", "cpu", "3.11.7", "GIL on", "2 cores"]
         assert log.result_count == 4 and log.row_count == 7
 
 
@@ -491,3 +492,32 @@ async def until_idle(app: GilvizApp, pilot) -> None:
             return
         await pilot.pause(0.01)
     raise AssertionError("the experiment never finished")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36), (200, 50)])
+async def test_the_results_show_whole_columns_only_and_the_newest_row_stays_in_view(tmp_path, size):
+    store = ResultStore(tmp_path / "results.jsonl")
+    for n in range(30):
+        store.append(make_result(workers=n % 4 + 1, probe_gil_p99_ms=138.2, wall_s=12.345))
+    app = make_app(tmp_path, store=store)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        log = app.results_log
+        assert log.virtual_size.width <= log.scrollable_content_region.width, "nothing to scroll to"
+        names = [str(column.label) for column in log.columns.values()]
+        assert {"executor", "workers", "speedup"} <= set(names)
+        if size[0] >= 120:
+            assert "GIL p99" in names, "the probe is shown whole"
+        cells = [str(cell) for cell in log.get_row_at(log.row_count - 1)]
+        assert "12.345" in cells or "wall s" not in names
+        assert "138.2ms" in cells or "GIL p99" not in names
+        await pilot.resize_terminal(90 if size[0] > 90 else 100, size[1])
+        await pilot.pause()
+        assert log.cursor_row == log.row_count - 1
+        assert log.virtual_size.width <= log.scrollable_content_region.width
+        last_y = log.row_count - 1
+        assert (
+            log.scroll_offset.y
+            <= last_y
+            < log.scroll_offset.y + log.scrollable_content_region.height
+        )

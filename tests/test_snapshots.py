@@ -166,3 +166,7 @@ def test_two_pythons_side_by_side_200x50(snap_compare, tmp_path, monkeypatch):
     assert snap_compare(app, terminal_size=(200, 50))
     monkeypatch.delenv("TZ")
     time.tzset()
+
+
+def test_main_view_200x50(snap_compare, app):
+    assert snap_compare(app, terminal_size=(200, 50))

@@ -81,7 +81,7 @@ class Controls(Vertical):
         yield from _row("Pace", Select(_options(PACES), value=c.pace, compact=True, id="pace"))
         yield Static(id="pace-help", classes="explain")
         yield from _row(
-            "Python", Input(placeholder="this one; a,b runs both", compact=True, id="python")
+            "Python", Input(placeholder="this one; e.g. 3.12,3.13", compact=True, id="python")
         )
         yield Static(id="python-help", classes="explain")
         switch = ",".join(f"{ms:g}" for ms in c.switch_ms)

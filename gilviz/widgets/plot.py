@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.containers import Container
+from textual.widgets import Static
 
 from gilviz.report import draw_speedup
 from gilviz.results import Result
 
 if TYPE_CHECKING:
     from textual_plotext import PlotextPlot
+
+
+MIN_ROWS, MIN_COLUMNS = 7, 30
+"""Below this the plot would show a tick or two: it hides and says so instead."""
 
 
 class SpeedupPlot(Container):
@@ -25,13 +31,24 @@ class SpeedupPlot(Container):
         self._shown: tuple[Sequence[Result], str] = ((), "")
 
     def on_mount(self) -> None:
+        self.mount(Static("Too small to plot: a larger window shows it.", id="plot-too-small"))
         self.call_after_refresh(self._build)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        small = self.size.height < MIN_ROWS or self.size.width < MIN_COLUMNS
+        self.query_one("#plot-too-small").display = small
+        if self.chart is not None:
+            self.chart.display = not small
 
     def _build(self) -> None:
         from textual_plotext import PlotextPlot
 
         self.chart = PlotextPlot()
         self.mount(self.chart)
+        self._fit()
         self._draw()
 
     def show_results(self, results: Sequence[Result], workload: str) -> None:

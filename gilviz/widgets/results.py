@@ -27,12 +27,19 @@ COLUMNS = (
     "verdict",
 )
 """'GIL p99' is the probe's p99 wait for the GIL, its run-queue wait taken out."""
+PRIORITY = ("executor", "workers", "speedup", "status", "GIL p99", "eff.", "wall s", "busy")
+PRIORITY += ("workload", "time", "verdict")
+"""Which columns stay as the log narrows: the last ones go first. A number is never cut: a
+column is shown whole or not at all (the chosen row's verdict is in the bottom border, and
+enter shows it in full)."""
 MAX_ROWS = 1000
+SCROLLBAR = 2
+Row = tuple[Result | None, tuple[str | Text, ...]]
 
 
 class ResultsLog(DataTable[str | Text]):
     """Rows of figures and a verdict, grouped under headings (workload, Python, cores);
-    keeps the last MAX_ROWS."""
+    keeps the last MAX_ROWS, and shows the columns that fit whole."""
 
     BORDER_TITLE = "Results"
 
@@ -47,6 +54,11 @@ class ResultsLog(DataTable[str | Text]):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.row_results: dict[RowKey, Result | None] = {}
         self._group: report.GroupKey | None = None
+        self.kept: list[Row] = []
+        """Every row in full, whatever columns are shown now."""
+        self.shown: tuple[int, ...] = ()
+        """The indices of the columns on screen (none before the log has a size)."""
+        self.widths: list[int] = []
 
     @property
     def result_count(self) -> int:
@@ -56,15 +68,22 @@ class ResultsLog(DataTable[str | Text]):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        self.add_columns(*COLUMNS)
+
+    def on_resize(self) -> None:
+        self._fit()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        """The chosen row's verdict goes in the bottom border, in full: its column is far right."""
-        verdict_cell = self.get_row_at(event.cursor_row)[-1]
-        self.border_subtitle = (
-            verdict_cell.plain if isinstance(verdict_cell, Text) else verdict_cell
-        )
+        """The chosen row's verdict goes in the bottom border."""
+        self.border_subtitle = self._verdict_at(event.cursor_row)
         self.post_message(self.Chosen(self.row_results.get(event.row_key)))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter shows the chosen row's verdict in full, however narrow the log."""
+        self.notify(self._verdict_at(event.cursor_row), title="verdict", timeout=8)
+
+    def _verdict_at(self, row: int) -> str:
+        cell = self.kept[row][1][-1] if 0 <= row < len(self.kept) else ""
+        return cell.plain if isinstance(cell, Text) else cell
 
     def add_result(self, result: Result) -> None:
         """A row for a finished or failed cell (a failed one shows its reason as its verdict),
@@ -72,50 +91,114 @@ class ResultsLog(DataTable[str | Text]):
         group = report.group_key(result)
         if group != self._group:
             self._group = group
-            self._append(None, *_heading(group))
-        flag = report.flag(result)
-        # A badge, not a colour: red text turns dark grey on dark under NO_COLOR.
-        status = Text(flag, "bold reverse") if flag else Text("ok", "green")
-        words = verdict(result)
-        if result.error:
-            figures = ["-"] * 5
-        else:
-            gil = result.probe_gil_p99_ms
-            figures = [
-                f"{result.wall_s:.3f}",
-                report.fmt_ratio(result.speedup),
-                report.fmt_ratio(result.efficiency),
-                f"{result.parallelism:.2f}",
-                "-" if gil is None else f"{gil:.1f}ms",
-            ]
-        self._append(
-            result,
-            _clock(result.finished_at),
-            result.workload,
-            result.executor,
-            str(result.workers),
-            status,
-            *figures,
-            words,
-        )
+            self._append(None, _heading(group))
+        self._append(result, _cells(result))
 
-    def _append(self, result: Result | None, *cells: str | Text) -> None:
+    def _append(self, result: Result | None, cells: tuple[str | Text, ...]) -> None:
         if self.row_count >= MAX_ROWS:
             oldest = next(iter(self.rows))
             self.remove_row(oldest)
             self.row_results.pop(oldest, None)
-        self.row_results[self.add_row(*cells)] = result
+            self.kept.pop(0)
+        self.kept.append((result, cells))
+        if not self._fit() and self.shown:
+            self.row_results[self.add_row(*self._visible(result, cells))] = result
         self.move_cursor(row=self.row_count - 1)
 
+    def _fit(self) -> bool:
+        """Show the columns that fit whole; True when that rebuilt the table."""
+        width = self.scrollable_content_region.width
+        if not width:
+            return False
+        shown, widths = fitting_columns(self.kept, width), column_widths(self.kept)
+        if (shown, widths) == (self.shown, self.widths):
+            return False
+        row = self.cursor_row if self.shown else len(self.kept) - 1
+        self.shown, self.widths = shown, widths
+        self.clear(columns=True)
+        self.row_results.clear()
+        figures = sum(widths[i] + 2 for i in shown if COLUMNS[i] != "verdict")
+        rest = max(10, width - SCROLLBAR - figures - 2)  # the verdict ends at the edge
+        for i in shown:  # fixed widths: a heading's words are cut, never a figure
+            self.add_column(COLUMNS[i], width=rest if COLUMNS[i] == "verdict" else widths[i])
+        for result, cells in self.kept:
+            self.row_results[self.add_row(*self._visible(result, cells))] = result
+        if self.row_count:  # the same row, in view after a resize (none: not the header)
+            self.move_cursor(row=min(max(row, 0), self.row_count - 1))
+        return True
 
-def _heading(group: report.GroupKey) -> list[str | Text]:
-    """A group's heading row: its parts in the first columns (seen on any screen), the whole
-    label where the verdicts go (seen in the bottom border when the row is chosen)."""
+    def _visible(self, result: Result | None, cells: tuple[str | Text, ...]) -> list[str | Text]:
+        if result is not None:
+            return [cells[i] for i in self.shown]
+        parts, label = list(cells[:-1]), cells[-1]  # a heading: its parts in the first columns
+        visible = [parts.pop(0) if parts and i != len(COLUMNS) - 1 else "" for i in self.shown]
+        if self.shown[-1] == len(COLUMNS) - 1:
+            visible[-1] = label
+        return visible
+
+
+def column_widths(rows: list[Row]) -> list[int]:
+    """Each column's widest name or result cell (headings do not count: they may be cut)."""
+    widths = [len(name) for name in COLUMNS]
+    for result, cells in rows:
+        if result is not None:
+            for i, cell in enumerate(cells):
+                widths[i] = max(widths[i], len(cell.plain if isinstance(cell, Text) else cell))
+    return widths
+
+
+def fitting_columns(rows: list[Row], width: int) -> tuple[int, ...]:
+    """The columns, by priority, whose widest cell fits whole in `width`."""
+    widths = column_widths(rows)
+    width -= SCROLLBAR  # the rows may outgrow the height at any time
+    chosen: list[int] = []
+    used = 0
+    for name in PRIORITY:
+        i = COLUMNS.index(name)
+        need = widths[i] + 2  # a cell's padding
+        if name == "verdict":
+            need = min(need, 40)  # the verdict may run on past the edge: it is words
+        if used + need <= width:
+            chosen.append(i)
+            used += need
+    return tuple(sorted(chosen))
+
+
+def _cells(result: Result) -> tuple[str | Text, ...]:
+    flag = report.flag(result)
+    # A badge, not a colour: red text turns dark grey on dark under NO_COLOR.
+    status = Text(flag, "bold reverse") if flag else Text("ok", "green")
+    if result.error:
+        figures = ["-"] * 5
+    else:
+        gil = result.probe_gil_p99_ms
+        figures = [
+            f"{result.wall_s:.3f}",
+            report.fmt_ratio(result.speedup),
+            report.fmt_ratio(result.efficiency),
+            f"{result.parallelism:.2f}",
+            "-" if gil is None else f"{gil:.1f}ms",
+        ]
+    clock = _clock(result.finished_at)
+    return (
+        clock,
+        result.workload,
+        result.executor,
+        str(result.workers),
+        status,
+        *figures,
+        verdict(result),
+    )
+
+
+def _heading(group: report.GroupKey) -> tuple[str | Text, ...]:
+    """A group's heading row: its parts in the first columns shown (seen on any screen), the
+    whole label where the verdicts go (and in the bottom border when the row is chosen)."""
     workload, implementation, python, _, gil, cores, _ = report.group_tags(group)
-    parts = ["──", workload, f"{implementation} {python}", gil, cores]
-    blanks = [""] * (len(COLUMNS) - len(parts) - 1)
-    heading = (Text(part, "bold", justify="left") for part in parts)
-    return [*heading, *blanks, report.group_label(group)]
+    build = python if implementation == "CPython" else f"{implementation} {python}"
+    parts = ["──", workload, build, gil, cores]
+    heading = tuple(Text(part, "bold", justify="left") for part in parts)
+    return (*heading, report.group_label(group))
 
 
 def _clock(iso: str) -> str:
