@@ -411,10 +411,17 @@ class GilvizApp(App[None]):
         self.progress.set_status("Starting the runner process…")
         self._read_events(self.live.run)
 
-    @work(thread=True, group="runner")
+    @work(thread=True, group="runner", exit_on_error=False)
     def _read_events(self, run: ExperimentRun) -> None:
-        for event in run.events():
-            self.post_message(RunnerEvent(event))
+        """The runner's events, as messages; if reading them fails, the run ends with why
+        (the app carries on)."""
+        try:
+            for event in run.events():
+                self.post_message(RunnerEvent(event))
+        except Exception as exc:
+            run.cancel()
+            reason = f"reading the runner's events failed ({type(exc).__name__}: {exc})"
+            self.post_message(RunnerEvent(Finished(error=reason)))
 
     def on_runner_event(self, message: RunnerEvent) -> None:
         event, live = message.event, self.live

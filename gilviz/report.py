@@ -126,7 +126,7 @@ def switch_sweep_rows(results: Sequence[Result]) -> list[tuple[str, ...]]:
         (
             f"{group_key(r)[-1]:g}",
             python_label(r.env),
-            f"{r.executor} x{r.workers}",
+            r.cell.label,
             fmt_ratio(r.speedup),
             f"{r.tasks / r.wall_s:.1f}" if r.wall_s > 0 else "-",
             fmt_ms(r.probe_gil_p99_ms),

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from gilviz.spec import Cell
+
 
 @dataclass(frozen=True)
 class Spread:
@@ -75,9 +77,13 @@ class Result:
     """Why the cell failed; a failed cell's figures are zero and mean nothing."""
 
     @property
+    def cell(self) -> Cell:
+        return Cell(self.executor, self.workers)
+
+    @property
     def title(self) -> str:
         """How a person reads which cell it was: 'threads x2 on cpu'."""
-        return f"{self.executor} x{self.workers} on {self.workload}"
+        return f"{self.cell.label} on {self.workload}"
 
     @property
     def spread(self) -> float | None:

@@ -521,3 +521,20 @@ async def test_the_results_show_whole_columns_only_and_the_newest_row_stays_in_v
             <= last_y
             < log.scroll_offset.y + log.scrollable_content_region.height
         )
+
+
+async def test_a_failure_reading_the_runner_ends_the_run_with_why_and_the_app_carries_on(
+    tmp_path, monkeypatch
+):
+    def broken(self):
+        yield from ()
+        raise ValueError("garbled line from the runner")
+
+    monkeypatch.setattr(ExperimentRun, "events", broken)
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        await finish(app, pilot)
+        assert app.live is None and app.is_running
+        assert "reading the runner's events failed" in status(app)
+        assert "garbled line" in status(app)
