@@ -7,10 +7,7 @@ them as messages, so the UI's event loop never does experiment work.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import signal
-import time
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -36,6 +33,7 @@ from gilviz.engine import (
     Progress,
     TimelineUpdate,
 )
+from gilviz.live_run import LiveRun, Variant, variants
 from gilviz.pythons import Describer, Python, candidates
 from gilviz.results import Result
 from gilviz.sampler import Sampler
@@ -59,85 +57,6 @@ WIDE_FROM = 100
 """Narrower than this, the plot starts hidden and the controls are slimmer."""
 SHORT_BELOW = 30
 """Shorter than this, the controls hide their explanations (errors still show)."""
-
-
-@dataclass
-class LiveRun:
-    """The experiment in progress and what the progress line says about it."""
-
-    run: ExperimentRun
-    started: float = field(default_factory=time.monotonic)
-    cell: str = "calibrating"
-    env: dict[str, object] = field(default_factory=dict)
-    """Where the runner runs, from its hello."""
-    running: bool = False
-    """A cell (not start-up or calibration) is running now."""
-    done: int = 0
-    """Tasks done in the current cell."""
-    probe: ProbeReading | None = None
-    queue: list[Variant] = field(default_factory=list)
-    """What runs after this runner: the same cells under the other Pythons and intervals."""
-    variants: int = 1
-    """How many runners the experiment takes in all."""
-    done_results: int = 0
-    """Results of the runners already finished."""
-    done_failures: int = 0
-    cell_runs: int = 0
-    """Cell runs started so far, over every runner of the experiment."""
-
-    @property
-    def total(self) -> int:
-        """Tasks in each cell."""
-        return self.run.spec.tasks
-
-    @property
-    def all_tasks(self) -> int:
-        """Tasks of the whole experiment: every cell (the baseline too), round and runner."""
-        spec = self.run.spec
-        return self.variants * len(spec.cells) * (spec.warmup + spec.repeat) * spec.tasks
-
-    @property
-    def all_done(self) -> int:
-        """Tasks done in the whole experiment: it only ever grows."""
-        return max(0, self.cell_runs - 1) * self.total + self.done
-
-    def __post_init__(self) -> None:
-        if self.run.spec.size is not None:  # a size was given: nothing to calibrate
-            self.cell = "starting"
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
-
-    def status(self) -> str:
-        tasks = f"{self.done}/{self.total} tasks"
-        where = ""
-        if self.variants > 1:
-            python = str(self.env.get("python", "…"))
-            switch = self.run.spec.switch_interval_ms
-            interval = "" if switch is None else f", switch {switch:g} ms"
-            step = self.variants - len(self.queue)
-            where = f" · Python {python}{interval} ({step}/{self.variants})"
-        # Whole seconds: at 4 Hz a tenth would repaint the line on every tick.
-        return (
-            f"Running {self.cell} on {self.run.spec.workload}{where} · {tasks} · "
-            f"{self.elapsed():.0f} s"
-        )
-
-
-Variant = tuple[str | None, ExperimentSpec]
-"""A Python (None: gilviz's own) and the spec to run under it."""
-
-
-def variants(choice: Choice, spec: ExperimentSpec) -> list[Variant]:
-    """The spec under each chosen Python and switch interval, in that order."""
-    return [
-        (
-            python,
-            dataclasses.replace(spec, switch_interval_ms=ms, echo_probe=bool(choice.switch_ms)),
-        )
-        for python in choice.pythons or (None,)
-        for ms in choice.switch_ms or (None,)
-    ]
 
 
 class RunnerEvent(Message):

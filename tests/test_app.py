@@ -12,9 +12,10 @@ import pytest
 from textual.widget import Widget
 from textual.widgets import Input, ProgressBar, Select
 
-from gilviz.app import GilvizApp, LiveRun, RunnerEvent
+from gilviz.app import GilvizApp, RunnerEvent
 from gilviz.engine import CellStarted, ExperimentRun, Progress
 from gilviz.environment import usable_cores
+from gilviz.live_run import LiveRun
 from gilviz.spec import Cell, Choice, ExperimentSpec, default_workers
 from gilviz.store import ResultStore
 from gilviz.widgets.help import HelpScreen
