@@ -564,3 +564,22 @@ def test_a_size_is_refused_when_its_estimate_passes_an_hour():
     assert refusing("cpu", 2_000_000) is None  # about 2000 s of 1 ms units
     hours = re.search(r"about ([\d.]+) hours per task", refusing("cpu", 8_000_000) or "")
     assert hours and 1.8 <= float(hours.group(1)) <= 2.7, "about 8000 s"
+
+
+def test_a_serial_task_that_raises_is_reported_with_its_index():
+    batch = executors.Batch("sleep", 1, 4, None, fail_index=2)
+    with pytest.raises(executors.TaskFailed) as failed:
+        executors.run("serial", batch, 1, lambda record: None)
+    assert failed.value.index == 2 and "injected fault in task 2" in str(failed.value)
+
+
+def test_an_unknown_executor_is_named_in_the_error():
+    with pytest.raises(ValueError, match="unknown executor 'fibers'"):
+        executors.run("fibers", executors.Batch("sleep", 1, 1, None), 1, lambda record: None)
+
+
+def test_one_process_worker_is_one_process():
+    pids: set[int] = set()
+    batch = executors.Batch("sleep", 20, 4, None)
+    executors.run("processes", batch, 1, lambda record: pids.add(record["pid"]))
+    assert len(pids) == 1 and os.getpid() not in pids
