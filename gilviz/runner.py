@@ -77,11 +77,13 @@ class GilProbe(threading.Thread):
         super().__init__(name="gilviz-probe", daemon=True)
         self._samples: deque[ProbeSample] = deque(maxlen=200_000)
         self._lock = threading.Lock()
+        self.stopped = threading.Event()
+        """Set to stop the probe (the runner never does: it ends with the process)."""
 
     def run(self) -> None:
         queued_ns = _run_queue_clock(threading.get_native_id())
         waited = queued_ns()
-        while True:
+        while not self.stopped.is_set():
             before = time.monotonic()
             time.sleep(PROBE_INTERVAL_S)
             late_ms = max(0.0, (time.monotonic() - before - PROBE_INTERVAL_S) * 1000)

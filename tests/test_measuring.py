@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import statistics
 import subprocess
 import sys
 import threading
@@ -583,3 +584,36 @@ def test_one_process_worker_is_one_process():
     batch = executors.Batch("sleep", 20, 4, None)
     executors.run("processes", batch, 1, lambda record: pids.add(record["pid"]))
     assert len(pids) == 1 and os.getpid() not in pids
+
+
+def probe_samples(seconds: float, burners: int = 0) -> list[runner.ProbeSample]:
+    """What the probe records over `seconds`, alone on one core with `burners` processes
+    spinning on that core too (each then waits on the run queue for its turn)."""
+    probe = runner.GilProbe()
+    probe.start()
+    core = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(probe.native_id, {core})
+    spin = f"import os, time\nos.sched_setaffinity(0, {{{core}}})\nend = time.time() + {seconds}\n"
+    spin += "while time.time() < end: pass"
+    spinning = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(burners)]
+    try:
+        time.sleep(seconds)
+        return probe.take()
+    finally:
+        probe.stopped.set()
+        for process in spinning:
+            process.wait()
+        probe.join()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/schedstat"), reason="Linux's schedstat")
+def test_the_probe_reads_its_lateness_and_run_queue_wait_from_the_clocks():
+    quiet = probe_samples(0.3)
+    assert len(quiet) >= 20, "a sample every 5 ms"
+    assert statistics.median(s.late_ms for s in quiet) < 4.0, "a 5 ms sleep, barely late"
+    for sample in quiet:
+        assert sample.queue_ms is not None and 0.0 <= sample.queue_ms <= sample.late_ms + 1.0
+    crowded = probe_samples(0.5, burners=2)
+    queued = sum(s.queue_ms or 0.0 for s in crowded)
+    assert queued > 5.0, "two spinners on its core: it waited its turn"
+    assert queued <= sum(s.late_ms for s in crowded) + len(crowded), "a part of the lateness"
