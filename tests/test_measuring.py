@@ -617,3 +617,35 @@ def test_the_probe_reads_its_lateness_and_run_queue_wait_from_the_clocks():
     queued = sum(s.queue_ms or 0.0 for s in crowded)
     assert queued > 5.0, "two spinners on its core: it waited its turn"
     assert queued <= sum(s.late_ms for s in crowded) + len(crowded), "a part of the lateness"
+
+
+def test_a_tally_sums_each_workers_tasks_and_cpu_and_keeps_times_relative():
+    tally = runner._Tally(expected=5, total=3, collector=Collector())
+    start = tally.started
+    for index, (tid, cpu) in enumerate([(11, 0.25), (12, 0.5), (11, 0.125)]):
+        tally.add(
+            {
+                "pid": 7,
+                "tid": tid,
+                "start": start + index,
+                "end": start + index + 0.5,
+                "cpu_s": cpu,
+                "index": index,
+                "value": 5,
+            }
+        )
+    assert tally.per_worker_summary() == [
+        {"worker": 0, "pid": 7, "tid": 11, "tasks": 2, "cpu_s": 0.375},
+        {"worker": 1, "pid": 7, "tid": 12, "tasks": 1, "cpu_s": 0.5},
+    ]
+    assert [(r["worker"], r["start"], r["end"]) for r in tally.records] == [
+        (0, 0.0, 0.5),
+        (1, 1.0, 1.5),
+        (0, 2.0, 2.5),
+    ]
+    progress = tally.progress(Cell("threads", 2), runner.ProbeSample(3.0, 1.0))
+    assert (progress["workers_seen"], progress["probe_ms"], progress["probe_queue_ms"]) == (
+        2,
+        3.0,
+        1.0,
+    )
