@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -69,6 +70,25 @@ async def results_and_help(store: ResultStore) -> None:
         app.save_screenshot(str(HERE / "help.svg"))
 
 
+async def two_pythons(store: ResultStore) -> None:
+    """A sweep under this Python and pyenv's 3.12 (where this machine has one), and the tour's
+    first step."""
+    app = GilvizApp(Choice("cpu", "threads", 2, pace="quick"), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.controls.pythons is not None)
+        app.controls.query_one("#python").value = f"{platform.python_version()}, 3.12"
+        await pilot.press("s")
+        await until(
+            pilot, lambda: app.live is None and "Done" in str(app.query_one("#status").render())
+        )
+        await pilot.pause()
+        app.save_screenshot(str(HERE / "two-pythons.svg"))
+        await pilot.press("t", "n")
+        await until(pilot, lambda: app.live is None and bool(app.tour_panel.outcomes))
+        await pilot.pause()
+        app.save_screenshot(str(HERE / "tour.svg"))
+
+
 async def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         shots = (  # at the watch pace a GIL-bound cell lasts ~5 s, a parallel one ~2.5 s
@@ -80,6 +100,7 @@ async def main() -> None:
             store = ResultStore(Path(scratch) / f"{n}.jsonl")
             await mid_run(workload, executor, seconds, name, store)
         await results_and_help(ResultStore(Path(scratch) / "c.jsonl"))
+        await two_pythons(ResultStore(Path(scratch) / "p.jsonl"))
     browser = {**os.environ, "GILVIZ_BROWSER_SHOT": str(HERE / "browser.png")}
     test = [sys.executable, "-m", "pytest", "-q", "tests/test_serve.py", "-k", "browser"]
     subprocess.run(test, cwd=HERE.parent, env=browser, check=True)
