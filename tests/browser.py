@@ -25,7 +25,7 @@ class Browser:
 
     def __init__(self, url: str, width: int = 1280, height: int = 800) -> None:
         assert CHROMIUM is not None
-        self.profile = tempfile.TemporaryDirectory()
+        self.profile = tempfile.TemporaryDirectory(ignore_cleanup_errors=True)  # renderers linger
         self.process = subprocess.Popen(
             [
                 CHROMIUM,
