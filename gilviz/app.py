@@ -11,7 +11,7 @@ import signal
 from datetime import datetime
 from pathlib import Path
 
-from textual import events, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -202,8 +202,8 @@ class GilvizApp(App[None]):
         self.cpu_panel.show(snapshot, self.sampler.history, probe, running)
         if live is not None:
             self.timeline_panel.tick()
-            self.progress.set_tasks(live.all_done, live.all_tasks)
-            self.progress.set_status(live.status())
+            self.progress.total, self.progress.done = live.all_tasks, live.all_done
+            self.progress.status = live.status()
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -282,14 +282,16 @@ class GilvizApp(App[None]):
     async def action_quit(self) -> None:
         self._hang_up()
 
-    def on_controls_submitted(self) -> None:
+    @on(Controls.Submitted)
+    def run_what_the_fields_say(self) -> None:
         self.action_run()
 
-    def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "workload":  # the plot follows the chosen workload
-            self.plot.show_results(self.results, str(event.value))
+    @on(Select.Changed, "#workload")
+    def plot_the_chosen_workload(self, event: Select.Changed) -> None:
+        self.plot.show_results(self.results, str(event.value))
 
-    def on_results_log_chosen(self, message: ResultsLog.Chosen) -> None:
+    @on(ResultsLog.Chosen)
+    def show_the_chosen_rows_timeline(self, message: ResultsLog.Chosen) -> None:
         """A result row was chosen: the timeline shows what that cell recorded (while a cell
         runs, it stays live)."""
         if self.live is None or not self.live.running:
@@ -326,8 +328,8 @@ class GilvizApp(App[None]):
         # The bar is determinate from the start: an indeterminate one animates at 60 Hz.
         self.live = LiveRun(ExperimentRun(first, python), queue=rest, variants=1 + len(rest))
         self._sample_live(True)
-        self.progress.set_tasks(0, self.live.all_tasks)
-        self.progress.set_status("Starting the runner process…")
+        self.progress.total, self.progress.done = self.live.all_tasks, 0
+        self.progress.status = "Starting the runner process…"
         self._read_events(self.live.run)
 
     @work(thread=True, group="runner", exit_on_error=False)
@@ -360,8 +362,8 @@ class GilvizApp(App[None]):
             self.timeline_panel.start_cell(title, shares_one_gil(event.cell.executor, gil))
             live.done = 0
             live.cell_runs += 1
-            self.progress.set_tasks(live.all_done, live.all_tasks)
-            self.progress.set_status(live.status())  # a new cell shows now, not on the next tick
+            self.progress.total, self.progress.done = live.all_tasks, live.all_done
+            self.progress.status = live.status()  # a new cell shows now, not on the next tick
         elif isinstance(event, Progress):  # drawn on the next refresh tick, not at 10 Hz
             live.probe = ProbeReading(event.probe_ms, event.probe_queue_ms)
             live.done = event.done
@@ -424,18 +426,17 @@ class GilvizApp(App[None]):
         self.sampler.detach()
         self.sample()  # redraw now, so no stale worker rows stay until the next tick
         ended = live.all_tasks if finished.ok else live.all_done  # failed cells skip rounds
-        self.progress.set_tasks(ended, live.all_tasks)  # where it ended, not the last tick's view
+        # Where it ended, not the last tick's view.
+        self.progress.total, self.progress.done = live.all_tasks, ended
         elapsed = live.elapsed()
         if finished.cancelled:
-            self.progress.set_status(
-                f"Cancelled after {elapsed:.1f} s: runner and workers stopped."
-            )
+            self.progress.status = f"Cancelled after {elapsed:.1f} s: runner and workers stopped."
         elif finished.error:
-            self.progress.set_status(f"Failed: {finished.error}")
+            self.progress.status = f"Failed: {finished.error}"
             self.notify(finished.error, title="experiment failed", severity="error")
         else:
             failures = live.done_failures + len(finished.failures)
             results = live.done_results + len(finished.results)
             failed = f", {failures} failed" if failures else ""
             done = f"Done in {elapsed:.1f} s: {results - failures} results{failed}."
-            self.progress.set_status(done + " r runs again.")
+            self.progress.status = done + " r runs again."

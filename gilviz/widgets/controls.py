@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -43,6 +44,21 @@ class Controls(Vertical):
     """Holds the current choice; `choice()` is None while any field is invalid."""
 
     BORDER_TITLE = "Experiment"
+    DEFAULT_CSS = """
+    Controls .field { height: 1; }
+    Controls .field Label { width: 9; color: $text-muted; }
+    Controls .field Select, Controls .field Input { width: 1fr; }
+    Controls .explain { color: $text-muted; padding-left: 9; height: auto; }
+    Controls .explain.-invalid { color: $error; text-style: bold; }
+    /* The focused field's label in reverse: plain in every theme and under NO_COLOR, where a
+       background shade alone is lost. The row's own rule makes Textual restyle its label
+       when focus enters or leaves. */
+    Controls .field:focus-within { background: $boost; }
+    Controls .field:focus-within Label { text-style: reverse bold; color: $foreground; }
+    /* The Python and Switch hints show only to say what is wrong: the plot needs the rows. */
+    Controls #python-help, Controls #switch-help { display: none; }
+    Controls #python-help.-invalid, Controls #switch-help.-invalid { display: block; }
+    """
     BINDINGS = [Binding("escape", "leave", "Leave field", show=False)]
 
     class Submitted(Message):
@@ -91,13 +107,13 @@ class Controls(Vertical):
     def on_mount(self) -> None:
         self.validate()
 
-    def on_select_changed(self, event: Select.Changed) -> None:
+    @on(Select.Changed)
+    @on(Input.Changed)
+    def revalidate(self) -> None:
         self.validate()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.validate()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    @on(Input.Submitted)
+    def submit(self) -> None:
         self.post_message(self.Submitted())
 
     @property

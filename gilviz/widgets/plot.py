@@ -24,6 +24,9 @@ class SpeedupPlot(Container):
     """A frame whose plotext plot is built after the first frame: plotext takes ~40 ms to import."""
 
     BORDER_TITLE = "Speedup"
+    DEFAULT_CSS = """
+    SpeedupPlot #plot-note { color: $text-muted; padding: 1 1; }
+    """
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -31,24 +34,33 @@ class SpeedupPlot(Container):
         self._shown: tuple[Sequence[Result], str] = ((), "")
 
     def on_mount(self) -> None:
-        self.mount(Static("Too small to plot: a larger window shows it.", id="plot-too-small"))
+        self.mount(Static(id="plot-note"))
         self.call_after_refresh(self._build)
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit()
 
+    def _measured(self) -> list[Result]:
+        results, workload = self._shown
+        return [r for r in results if r.workload == workload]
+
     def _fit(self) -> None:
-        small = self.size.height < MIN_ROWS or self.size.width < MIN_COLUMNS
-        self.query_one("#plot-too-small").display = small
+        """The chart, or a line saying why there is none: too small, or nothing measured."""
+        note = ""
+        if self.size.height < MIN_ROWS or self.size.width < MIN_COLUMNS:
+            note = "Too small to plot: a larger window shows it."
+        elif not self._measured():
+            note = f"Nothing measured on {self._shown[1] or 'this workload'} yet: r runs it."
+        self.query_one("#plot-note", Static).update(note)
+        self.query_one("#plot-note").display = bool(note)
         if self.chart is not None:
-            self.chart.display = not small
+            self.chart.display = not note
 
     def _build(self) -> None:
         from textual_plotext import PlotextPlot
 
         self.chart = PlotextPlot()
         self.mount(self.chart)
-        self._fit()
         self._draw()
 
     def show_results(self, results: Sequence[Result], workload: str) -> None:
@@ -59,12 +71,9 @@ class SpeedupPlot(Container):
     def _draw(self) -> None:
         if self.chart is None:
             return
-        results, workload = self._shown
+        self._fit()
+        workload = self._shown[1]
         self.chart.plt.clear_figure()
         if workload:
-            draw_speedup(
-                self.chart.plt,
-                [r for r in results if r.workload == workload],
-                f"{workload}: speedup vs workers",
-            )
+            draw_speedup(self.chart.plt, self._measured(), f"{workload}: speedup vs workers")
         self.chart.refresh()

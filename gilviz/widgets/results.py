@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
+from textual import on
 from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
@@ -42,6 +43,15 @@ class ResultsLog(DataTable[str | Text]):
     keeps the last MAX_ROWS, and shows the columns that fit whole."""
 
     BORDER_TITLE = "Results"
+    DEFAULT_CSS = """
+    /* The chosen row: Textual's cursor is bright white on cyan in a 16-colour xterm (2:1);
+       the screen's own colours, swapped, read in every terminal. */
+    ResultsLog > .datatable--cursor, ResultsLog:focus > .datatable--cursor {
+        background: $foreground;
+        color: $background;
+        text-style: bold;
+    }
+    """
 
     class Chosen(Message):
         """The cursor moved to a row: its result (None for a heading)."""
@@ -72,12 +82,14 @@ class ResultsLog(DataTable[str | Text]):
     def on_resize(self) -> None:
         self._fit()
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(DataTable.RowHighlighted)
+    def show_the_verdict(self, event: DataTable.RowHighlighted) -> None:
         """The chosen row's verdict goes in the bottom border."""
         self.border_subtitle = self._verdict_at(event.cursor_row)
         self.post_message(self.Chosen(self.row_results.get(event.row_key)))
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(DataTable.RowSelected)
+    def show_the_whole_verdict(self, event: DataTable.RowSelected) -> None:
         """Enter shows the chosen row's verdict in full, however narrow the log."""
         self.notify(self._verdict_at(event.cursor_row), title="verdict", timeout=8)
 

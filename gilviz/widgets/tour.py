@@ -15,6 +15,16 @@ class TourPanel(Static):
     """Where the tour is: the step shown, what each step concluded, and the step running."""
 
     BORDER_TITLE = "Tour"
+    DEFAULT_CSS = """
+    TourPanel {
+        border: round $accent;
+        border-title-color: $foreground;
+        border-title-style: bold;
+        border-subtitle-color: $foreground;
+        height: auto;
+        padding: 0 1;
+    }
+    """
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
