@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 
 import psutil
 import pytest
 
 from gilviz.store import ResultStore
+from tests.conftest import make_result
 from tests.terminal import XTERM_16, Terminal, contrast
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
@@ -176,3 +178,20 @@ def test_a_focused_field_is_plain_to_see_without_colour_and_escape_leaves_it(lau
     assert marked_labels(terminal) == [], "escape left the field"
     terminal.press("r")  # and keys act on the app again
     terminal.wait_for("Running")
+
+
+def test_plot_series_differ_by_marker_without_colour(launch, tmp_path):
+    store = ResultStore(tmp_path / "results.jsonl")
+    for executor, speedups in (("threads", (1.0, 0.98)), ("processes", (1.9, 3.7))):
+        for workers, speedup in zip((2, 4), speedups, strict=True):
+            store.append(make_result(executor=executor, workers=workers, speedup=speedup))
+    terminal = launch(["--workload", "cpu"], TERM="xterm-256color", NO_COLOR="1")
+    terminal.wait_for("processes")
+    markers = {}
+    for row in terminal.screen.display:
+        plot = row[-44:]  # the speedup panel, right of the results
+        for name in ("threads", "processes"):
+            if found := re.search(rf"(\S\S) ?{name}", plot):  # the legend: '•• threads'
+                markers[name] = found[1]
+    assert markers.get("threads") and markers.get("processes"), terminal.text()
+    assert markers["threads"] != markers["processes"], markers
