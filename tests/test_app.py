@@ -43,6 +43,15 @@ async def until_running(app: GilvizApp, pilot) -> psutil.Process:
     raise AssertionError("the runner never started")
 
 
+async def toast_says(pilot, words: str) -> bool:
+    """Whether a notification on screen (a toast, as a person sees it) holds `words`."""
+    for _ in range(200):
+        await pilot.pause(0.01)
+        if any(words in str(toast.render()) for toast in pilot.app.screen.query("Toast")):
+            return True
+    return False
+
+
 def status(app: GilvizApp) -> str:
     return str(app.query_one("#status").render())
 
@@ -151,7 +160,7 @@ async def test_sigterm_mid_run_cancels_and_exits(tmp_path):
 
 async def test_a_killed_worker_is_reported_and_the_app_carries_on(tmp_path):
     app = make_app(tmp_path, LONG)
-    async with app.run_test() as pilot:
+    async with app.run_test(notifications=True) as pilot:
         await pilot.press("r")
         runner = await until_running(app, pilot)
         for _ in range(2000):  # the baseline first; then the pool's workers appear
@@ -160,7 +169,7 @@ async def test_a_killed_worker_is_reported_and_the_app_carries_on(tmp_path):
             await pilot.pause(0.01)
         os.kill(runner.children()[0].pid, signal.SIGKILL)
         await finish(app, pilot)
-        assert any("worker died" in n.message for n in app._notifications)
+        assert await toast_says(pilot, "worker died")
         assert "1 failed" in status(app)
         row = [str(cell) for cell in app.results_log.get_row_at(app.results_log.row_count - 1)]
         assert "FAILED" in row, "the failure is a row in the log"
@@ -187,14 +196,14 @@ async def test_a_killed_runner_is_reported_and_the_app_recovers(tmp_path):
 @pytest.mark.parametrize("bad", ["0", "-3", "1e9", "abc", ""])
 async def test_bad_workers_are_refused_inline_and_nothing_starts(tmp_path, bad):
     app = make_app(tmp_path)
-    async with app.run_test() as pilot:
+    async with app.run_test(notifications=True) as pilot:
         app.query_one("#workers", Input).value = bad
         await pilot.pause()
         message = str(app.query_one("#workers-help").render())
         assert "workers" in message and app.query_one("#workers-help").has_class("-invalid")
         await pilot.press("r")
         assert app.live is None and not app.workers
-        assert any("Nothing started" in n.message for n in app._notifications)
+        assert await toast_says(pilot, "Nothing started")
 
 
 async def test_an_unavailable_executor_says_why(tmp_path):
@@ -247,11 +256,11 @@ async def test_x_exports_csv_and_markdown_and_says_where(tmp_path):
     store = ResultStore(tmp_path / "results.jsonl")
     store.append(make_result())
     app = make_app(tmp_path, store=store)
-    async with app.run_test() as pilot:
+    async with app.run_test(notifications=True) as pilot:
         await pilot.press("x")
         exported = sorted(p.suffix for p in tmp_path.glob("gilviz-results-*"))
         assert exported == [".csv", ".md"]
-        assert any(str(tmp_path) in n.message for n in app._notifications)
+        assert await toast_says(pilot, str(tmp_path))
 
 
 async def test_question_mark_opens_help_and_escape_closes_it(tmp_path):
@@ -271,9 +280,9 @@ async def test_saved_results_load_on_start_and_bad_lines_warn(tmp_path):
     with open(store.path, "a") as f:
         f.write("{broken\n")
     app = make_app(tmp_path, store=store)
-    async with app.run_test():
+    async with app.run_test(notifications=True) as pilot:
         assert app.query_one(ResultsLog).result_count == 1
-        assert any("skipped" in n.message for n in app._notifications)
+        assert await toast_says(pilot, "skipped")
 
 
 async def test_results_shown_before_the_plot_is_built_are_drawn_in_it(tmp_path):
@@ -315,11 +324,11 @@ async def test_an_unwritable_results_file_is_reported_and_results_stay_in_memory
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
     app = make_app(tmp_path, store=ResultStore(blocker / "results.jsonl"))
-    async with app.run_test() as pilot:
+    async with app.run_test(notifications=True) as pilot:
         await pilot.press("r")
         await finish(app, pilot)
         assert len(app.results) == 2 and app.store is None
-        assert any("kept in memory" in n.message for n in app._notifications)
+        assert await toast_says(pilot, "kept in memory")
 
 
 async def test_a_tiny_window_asks_to_be_made_larger(tmp_path):
