@@ -22,7 +22,6 @@ from textual.widgets import Footer, Header, Select, Static
 from gilviz import environment, report
 from gilviz.commands import GilvizCommands
 from gilviz.engine import (
-    Calibrated,
     CellDone,
     CellFailed,
     CellStarted,
@@ -30,7 +29,6 @@ from gilviz.engine import (
     ExperimentRun,
     Finished,
     Hello,
-    Progress,
     TimelineUpdate,
 )
 from gilviz.live_run import LiveRun, Variant, variants
@@ -41,7 +39,7 @@ from gilviz.spec import Cell, Choice, ExperimentSpec, default_workers, sweep_cel
 from gilviz.store import ResultStore
 from gilviz.timeline import shares_one_gil
 from gilviz.widgets.controls import Controls
-from gilviz.widgets.cpu import WORKER_ROWS, CpuPanel, ProbeReading
+from gilviz.widgets.cpu import WORKER_ROWS, CpuPanel
 from gilviz.widgets.plot import SpeedupPlot
 from gilviz.widgets.progress import RunProgress
 from gilviz.widgets.results import ResultsLog
@@ -348,29 +346,19 @@ class GilvizApp(App[None]):
         event, live = message.event, self.live
         if live is None:
             return
+        live.apply(event)
         if isinstance(event, Hello):
-            live.env = event.env
             self.sampler.attach(event.pid, event.service_tids)
-        elif isinstance(event, Calibrated):
-            how = "calibrated" if live.run.spec.size is None else "size"
-            live.cell = f"{how}: {event.size} {event.unit} a task (~{event.task_s:.2f} s);"
         elif isinstance(event, CellStarted):
-            live.cell, live.running = event.cell.label, True
             self.sampler.cell_started(event.cell.executor)
             gil = bool(live.env.get("gil_enabled", True))
             title = f"{live.cell} on {live.run.spec.workload}"
             self.timeline_panel.start_cell(title, shares_one_gil(event.cell.executor, gil))
-            live.done = 0
-            live.cell_runs += 1
             self.progress.total, self.progress.done = live.all_tasks, live.all_done
             self.progress.status = live.status()  # a new cell shows now, not on the next tick
-        elif isinstance(event, Progress):  # drawn on the next refresh tick, not at 10 Hz
-            live.probe = ProbeReading(event.probe_ms, event.probe_queue_ms)
-            live.done = event.done
-        elif isinstance(event, TimelineUpdate):  # likewise
+        elif isinstance(event, TimelineUpdate):  # drawn on the next refresh tick, not at 5 Hz
             self.timeline_panel.add(event)
         elif isinstance(event, CellDone):
-            live.running = False
             self._keep(event.result)
             self.timeline_panel.show_result(event.result)  # exact, until the next cell starts
         elif isinstance(event, CellFailed):
@@ -379,20 +367,11 @@ class GilvizApp(App[None]):
             where = f"{event.cell.label} failed"
             self.notify(event.reason, title=where, severity="error")
         elif isinstance(event, Finished):
-            if live.queue and not (event.cancelled or event.error):
-                self._next_variant(live, event)
+            if (runner := live.next_runner(event)) is not None:
+                self.sampler.detach()
+                self._read_events(runner)
             else:
                 self._finish(live, event)
-
-    def _next_variant(self, live: LiveRun, finished: Finished) -> None:
-        """The next Python or switch interval: a new runner, with its own baseline."""
-        python, spec = live.queue.pop(0)
-        live.done_results += len(finished.results)
-        live.done_failures += len(finished.failures)
-        live.run = ExperimentRun(spec, python)
-        live.cell, live.running, live.env, live.done = "starting", False, {}, 0
-        self.sampler.detach()
-        self._read_events(live.run)
 
     def _sample_live(self, live: bool) -> None:
         """4 Hz while a run goes, the calm idle rate otherwise."""
@@ -425,18 +404,8 @@ class GilvizApp(App[None]):
         self._sample_live(False)
         self.sampler.detach()
         self.sample()  # redraw now, so no stale worker rows stay until the next tick
-        ended = live.all_tasks if finished.ok else live.all_done  # failed cells skip rounds
-        # Where it ended, not the last tick's view.
+        ended, words = live.ending(finished)  # where it ended, not the last tick's view
         self.progress.total, self.progress.done = live.all_tasks, ended
-        elapsed = live.elapsed()
-        if finished.cancelled:
-            self.progress.status = f"Cancelled after {elapsed:.1f} s: runner and workers stopped."
-        elif finished.error:
-            self.progress.status = f"Failed: {finished.error}"
+        self.progress.status = words
+        if finished.error:
             self.notify(finished.error, title="experiment failed", severity="error")
-        else:
-            failures = live.done_failures + len(finished.failures)
-            results = live.done_results + len(finished.results)
-            failed = f", {failures} failed" if failures else ""
-            done = f"Done in {elapsed:.1f} s: {results - failures} results{failed}."
-            self.progress.status = done + " r runs again."

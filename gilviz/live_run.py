@@ -7,7 +7,16 @@ import dataclasses
 import time
 from dataclasses import dataclass, field
 
-from gilviz.engine import ExperimentRun
+from gilviz.engine import (
+    Calibrated,
+    CellDone,
+    CellStarted,
+    Event,
+    ExperimentRun,
+    Finished,
+    Hello,
+    Progress,
+)
 from gilviz.spec import Choice, ExperimentSpec
 from gilviz.widgets.cpu import ProbeReading
 
@@ -55,6 +64,47 @@ class LiveRun:
     def __post_init__(self) -> None:
         if self.run.spec.size is not None:  # a size was given: nothing to calibrate
             self.cell = "starting"
+
+    def apply(self, event: Event) -> None:
+        """What an event changes in the experiment's state (the app draws the rest)."""
+        if isinstance(event, Hello):
+            self.env = event.env
+        elif isinstance(event, Calibrated):
+            how = "calibrated" if self.run.spec.size is None else "size"
+            self.cell = f"{how}: {event.size} {event.unit} a task (~{event.task_s:.2f} s);"
+        elif isinstance(event, CellStarted):
+            self.cell, self.running, self.done = event.cell.label, True, 0
+            self.cell_runs += 1
+        elif isinstance(event, Progress):
+            self.probe = ProbeReading(event.probe_ms, event.probe_queue_ms)
+            self.done = event.done
+        elif isinstance(event, CellDone):
+            self.running = False
+
+    def next_runner(self, finished: Finished) -> ExperimentRun | None:
+        """After a runner finished, the next one to start (the next Python or switch
+        interval, with its own baseline), or None when the experiment is over."""
+        if not self.queue or finished.cancelled or finished.error:
+            return None
+        python, spec = self.queue.pop(0)
+        self.done_results += len(finished.results)
+        self.done_failures += len(finished.failures)
+        self.run = ExperimentRun(spec, python)
+        self.cell, self.running, self.env, self.done = "starting", False, {}, 0
+        return self.run
+
+    def ending(self, finished: Finished) -> tuple[int, str]:
+        """Where the bar ends (failed cells skip rounds) and what the line says, once over."""
+        elapsed = self.elapsed()
+        if finished.cancelled:
+            return self.all_done, f"Cancelled after {elapsed:.1f} s: runner and workers stopped."
+        if finished.error:
+            return self.all_done, f"Failed: {finished.error}"
+        failures = self.done_failures + len(finished.failures)
+        results = self.done_results + len(finished.results)
+        failed = f", {failures} failed" if failures else ""
+        done = f"Done in {elapsed:.1f} s: {results - failures} results{failed}. r runs again."
+        return (self.all_tasks if finished.ok else self.all_done), done
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
