@@ -51,6 +51,15 @@ class CpuPanel(LinesPanel):
     """Renders the latest snapshot; everything it draws comes from `show`."""
 
     BORDER_TITLE = "CPU"
+    DEFAULT_CSS = """
+    CpuPanel {
+        height: auto;
+        min-height: 7;
+        padding: 0 1;
+        text-wrap: nowrap;  /* one line per row, as its height assumes */
+        text-overflow: ellipsis;
+    }
+    """
 
     def __init__(self, granted: int | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]

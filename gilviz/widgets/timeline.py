@@ -77,6 +77,15 @@ class TimelinePanel(LinesPanel):
     """Renders the live cell or a chosen result; everything it draws comes from its state."""
 
     BORDER_TITLE = "Timeline"
+    DEFAULT_CSS = """
+    TimelinePanel {
+        height: auto;
+        padding: 0 1;
+        text-wrap: nowrap;  /* one line per lane, as its height assumes */
+        border-subtitle-align: right;
+        border-subtitle-color: $foreground;
+    }
+    """
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
