@@ -232,15 +232,16 @@ class GilvizApp(App[None]):
         touring = not self.tour_panel.display
         self.tour_panel.display = touring
         if touring:
-            self.tour_panel.begin()
+            self.tour_panel.begin(self.controls.pythons or [])
         self.refresh_bindings()
 
     def action_tour_next(self) -> None:
-        spec = self.tour_panel.next_spec(self.usable_cores)
-        if spec is not None:  # the fields follow, so the audience sees what runs
+        job = self.tour_panel.next_job(self.usable_cores)
+        if job is not None:  # the fields follow, so the audience sees what runs
+            spec = job[1]
             self.controls.set_field("workload", spec.workload)
             self.controls.set_field("executor", spec.cells[0].executor)
-            self._launch([(None, spec)])
+            self._launch([job])
 
     def action_tour_back(self) -> None:
         self.tour_panel.back()

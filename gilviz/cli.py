@@ -418,16 +418,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_tour(args: argparse.Namespace) -> int:
     from gilviz import tour
 
-    def run(spec: ExperimentSpec) -> list[Result]:
+    def run(spec: ExperimentSpec, python: str | None) -> list[Result]:
         if args.format == "text":
-            print(f"… running {spec.workload} on {spec.cells[0].label}", file=sys.stderr)
-        finished = run_experiment(spec)
+            under = f" under {python}" if python else ""
+            print(f"… running {spec.workload} on {spec.cells[0].label}{under}", file=sys.stderr)
+        finished = run_experiment(spec, python)
         if finished.error:
             print(f"gilviz: warning: {finished.error}", file=sys.stderr)
         return finished.results
 
     try:
-        outcomes = tour.run_tour(run, usable_cores())
+        outcomes = tour.run_tour(run, usable_cores(), Describer().describe(candidates()))
     except KeyboardInterrupt:
         print("gilviz: tour cancelled", file=sys.stderr)
         return 130

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from gilviz.pythons import Python
 from gilviz.results import Result
 from gilviz.spec import Cell, ExperimentSpec
 from gilviz.verdict import NO_GAIN, disturbed, usable_cores, verdict
@@ -164,6 +165,59 @@ def timeline_outcome(threads: Outcome, processes: Outcome) -> Outcome:
     return Outcome(step, t, "contradicted", f"Not here: {seen}.")
 
 
+FREE_THREADED = Step(
+    "A free-threaded build",
+    "A free-threaded build (3.13t, 3.14t) has no GIL, so the same CPU-bound threads as in the "
+    "first step run Python side by side.",
+    "cpu",
+    "threads",
+    _scales,
+    needs_cores=2,
+)
+TITLES = (*(s.title for s in STEPS), "The timeline", FREE_THREADED.title)
+"""Every step, in order: the six that run here, the timeline's, and another interpreter's."""
+
+
+def free_threaded(pythons: Sequence[Python]) -> Python | None:
+    """The first free-threaded Python that can run the runner, if this machine has one."""
+    return next((p for p in pythons if p.free_threaded and p.runs_gilviz), None)
+
+
+Job = tuple[str | None, ExperimentSpec]
+"""A Python (None: gilviz's own) and the experiment to run under it."""
+
+
+def next_job(outcomes: Sequence[Outcome], cores: int, pythons: Sequence[Python]) -> Job | None:
+    """What the next step runs, or None when it concludes without running anything."""
+    n, workers = len(outcomes), tour_workers(cores)
+    if n < len(STEPS):
+        return None, spec_for(STEPS[n], workers)
+    if n == len(TITLES) - 1 and (python := free_threaded(pythons)) is not None:
+        return python.path, spec_for(FREE_THREADED, workers)
+    return None
+
+
+def conclude_next(
+    outcomes: Sequence[Outcome], results: Sequence[Result] | None, pythons: Sequence[Python]
+) -> Outcome:
+    """The next step's outcome, from the results of its run (None: it ran nothing)."""
+    n = len(outcomes)
+    if n == len(STEPS):
+        return timeline_outcome(outcomes[0], outcomes[1])
+    step = STEPS[n] if n < len(STEPS) else FREE_THREADED
+    if step is FREE_THREADED and results is None:
+        found = ", ".join(p.label for p in pythons if p.runs_gilviz) or "none"
+        return Outcome(
+            step,
+            None,
+            "cannot show",
+            f"No free-threaded Python was found on this machine (found: {found}), so it "
+            "cannot show here: install one (python3.13t) and gilviz list will show it.",
+        )
+    cell = next((r for r in results or () if r.executor == step.executor), None)
+    return conclude(step, cell)
+
+
 def spec_for(step: Step, workers: int) -> ExperimentSpec:
     """A small experiment for one step: the baseline and one cell."""
     return ExperimentSpec(
@@ -176,15 +230,17 @@ def tour_workers(cores: int) -> int:
     return max(2, min(4, cores))
 
 
-def run_tour(run: Callable[[ExperimentSpec], Sequence[Result]], cores: int) -> list[Outcome]:
-    """Every step, run with `run` (a spec to its results), then the timeline's step."""
-    workers = tour_workers(cores)
-    outcomes = []
-    for step in STEPS:
-        results = run(spec_for(step, workers))
-        cell = next((r for r in results if r.executor == step.executor), None)
-        outcomes.append(conclude(step, cell))
-    outcomes.append(timeline_outcome(outcomes[0], outcomes[1]))
+def run_tour(
+    run: Callable[[ExperimentSpec, str | None], Sequence[Result]],
+    cores: int,
+    pythons: Sequence[Python] = (),
+) -> list[Outcome]:
+    """Every step in order, each run with `run` (a spec and a Python to its results)."""
+    outcomes: list[Outcome] = []
+    while len(outcomes) < len(TITLES):
+        job = next_job(outcomes, cores, pythons)
+        results = run(job[1], job[0]) if job else None
+        outcomes.append(conclude_next(outcomes, results, pythons))
     return outcomes
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from gilviz import tour
+from gilviz import pythons, tour
 from gilviz.cli import main
 from tests.conftest import make_result
 
@@ -94,8 +94,25 @@ def test_the_tour_runs_headless_to_the_end_as_a_markdown_report(capsys):
     assert main(["tour", "--format", "markdown"]) == 0
     report = capsys.readouterr().out
     headings = re.findall(r"^## (\d)\. (.+)$", report, flags=re.M)
-    assert [title for _, title in headings] == [s.title for s in tour.STEPS] + ["The timeline"]
+    assert [title for _, title in headings] == list(tour.TITLES)
     rows = re.findall(r"^\| \d\. .+ \| (.+) \| (.+) \|$", report, flags=re.M)
-    assert len(rows) == 7
+    assert len(rows) == 8
     assert {status for _, status in rows} <= {"holds", "contradicted", "cannot show", "failed"}
-    assert report.count("**") == 14, "each step's conclusion, in bold"
+    assert report.count("**") == 16, "each step's conclusion, in bold"
+
+
+def test_the_free_threaded_step_runs_under_one_where_there_is_one_else_says_it_cannot():
+    gil_builds = [pythons.Python("/a/python3.12", "3.12.1", "CPython")]
+    done = [tour.conclude(step, None) for step in tour.STEPS]
+    done.append(tour.conclude_next(done, None, gil_builds))  # the timeline
+    assert tour.next_job(done, 2, gil_builds) is None
+    cannot = tour.conclude_next(done, None, gil_builds)
+    assert cannot.status == "cannot show" and "found: CPython 3.12.1" in cannot.conclusion
+    free = pythons.Python("/a/python3.13t", "3.13.0", "CPython", free_threaded=True)
+    python, spec = tour.next_job(done, 2, [*gil_builds, free])
+    assert python == "/a/python3.13t" and spec.cells[0].executor == "threads"
+    scaled = result(tour.FREE_THREADED, 1.9, env={"build": "free-threaded", "gil_enabled": False})
+    outcome = tour.conclude_next(done, [scaled], [free])
+    assert outcome.status == "holds" and "the GIL is off" in outcome.conclusion
+    held = result(tour.FREE_THREADED, 1.0, env={"build": "free-threaded"})
+    assert tour.conclude_next(done, [held], [free]).status == "contradicted", "PYTHON_GIL=1"

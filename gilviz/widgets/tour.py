@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from gilviz import tour
+from gilviz.pythons import Python
 from gilviz.results import Result
-from gilviz.spec import ExperimentSpec
 
 KEYS = "n next · b back · t ends the tour"
 
@@ -32,27 +32,29 @@ class TourPanel(Static):
         """The step on screen: -1 is the introduction, len(steps) the closing table."""
         self.outcomes: list[tour.Outcome] = []
         self.running = False
+        self.pythons: list[Python] = []
 
     @property
     def steps(self) -> int:
-        """The steps, the timeline's included."""
-        return len(tour.STEPS) + 1
+        return len(tour.TITLES)
 
-    def begin(self) -> None:
+    def begin(self, pythons: list[Python]) -> None:
         self.shown, self.outcomes, self.running = -1, [], False
+        self.pythons = pythons
         self._draw()
 
-    def next_spec(self, cores: int) -> ExperimentSpec | None:
-        """Move on a step; the spec to run when that step has not run yet, else None."""
+    def next_job(self, cores: int) -> tour.Job | None:
+        """Move on a step; what to run when that step has not run yet, else None (a step
+        that runs nothing is concluded at once)."""
         self.shown = min(self.shown + 1, self.steps)
-        spec = None
-        if self.shown < len(tour.STEPS) and self.shown == len(self.outcomes):
-            spec = tour.spec_for(tour.STEPS[self.shown], tour.tour_workers(cores))
-            self.running = True
-        elif self.shown == len(tour.STEPS) and len(self.outcomes) == len(tour.STEPS):
-            self.outcomes.append(tour.timeline_outcome(self.outcomes[0], self.outcomes[1]))
+        job = None
+        if self.shown < self.steps and self.shown == len(self.outcomes):
+            job = tour.next_job(self.outcomes, cores, self.pythons)
+            if job is None:
+                self.outcomes.append(tour.conclude_next(self.outcomes, None, self.pythons))
+            self.running = job is not None
         self._draw()
-        return spec
+        return job
 
     def back(self) -> None:
         self.shown = max(-1, self.shown - 1)
@@ -60,9 +62,7 @@ class TourPanel(Static):
 
     def finished(self, results: list[Result]) -> None:
         """The running step's experiment ended: conclude from its results."""
-        step = tour.STEPS[len(self.outcomes)]
-        cell = next((r for r in results if r.executor == step.executor), None)
-        self.outcomes.append(tour.conclude(step, cell))
+        self.outcomes.append(tour.conclude_next(self.outcomes, results, self.pythons))
         self.running = False
         self._draw()
 
@@ -79,10 +79,10 @@ class TourPanel(Static):
                 f"{n}. {o.step.title}: {o.status}" for n, o in enumerate(self.outcomes, 1)
             )
         else:
-            step = tour.STEPS[self.shown] if self.shown < len(tour.STEPS) else None
-            title = step.title if step else "The timeline"
+            title = tour.TITLES[self.shown]
             self.border_title = f"Tour {self.shown + 1}/{self.steps} · {title}"
             outcome = self.outcomes[self.shown] if self.shown < len(self.outcomes) else None
+            step = [*tour.STEPS, None, tour.FREE_THREADED][self.shown]
             claim = outcome.step.claim if outcome else (step.claim if step else "")
             then = outcome.conclusion if outcome else "Running it now…"
             text = f"{claim}\n→ {then}"
