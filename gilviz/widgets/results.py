@@ -68,7 +68,10 @@ class ResultsLog(DataTable[str | Text]):
         """Every row in full, whatever columns are shown now."""
         self.shown: tuple[int, ...] = ()
         """The indices of the columns on screen (none before the log has a size)."""
+        self.widest = [len(name) for name in COLUMNS]
+        """Each column's widest name or result cell so far (headings may be cut)."""
         self.widths: list[int] = []
+        """The widths the columns on screen were drawn with."""
 
     @property
     def result_count(self) -> int:
@@ -113,6 +116,8 @@ class ResultsLog(DataTable[str | Text]):
             self.row_results.pop(oldest, None)
             self.kept.pop(0)
         self.kept.append((result, cells))
+        if result is not None:
+            self.widest = [max(w, _width(cell)) for w, cell in zip(self.widest, cells, strict=True)]
         if not self._fit() and self.shown:
             self.row_results[self.add_row(*self._visible(result, cells))] = result
         self.move_cursor(row=self.row_count - 1)
@@ -122,7 +127,7 @@ class ResultsLog(DataTable[str | Text]):
         width = self.scrollable_content_region.width
         if not width:
             return False
-        shown, widths = fitting_columns(self.kept, width), column_widths(self.kept)
+        shown, widths = fitting_columns(self.widest, width), list(self.widest)
         if (shown, widths) == (self.shown, self.widths):
             return False
         row = self.cursor_row if self.shown else len(self.kept) - 1
@@ -149,19 +154,12 @@ class ResultsLog(DataTable[str | Text]):
         return visible
 
 
-def column_widths(rows: list[Row]) -> list[int]:
-    """Each column's widest name or result cell (headings do not count: they may be cut)."""
-    widths = [len(name) for name in COLUMNS]
-    for result, cells in rows:
-        if result is not None:
-            for i, cell in enumerate(cells):
-                widths[i] = max(widths[i], len(cell.plain if isinstance(cell, Text) else cell))
-    return widths
+def _width(cell: str | Text) -> int:
+    return len(cell.plain if isinstance(cell, Text) else cell)
 
 
-def fitting_columns(rows: list[Row], width: int) -> tuple[int, ...]:
-    """The columns, by priority, whose widest cell fits whole in `width`."""
-    widths = column_widths(rows)
+def fitting_columns(widths: list[int], width: int) -> tuple[int, ...]:
+    """The columns, by priority, whose widest cell (`widths`) fits whole in `width`."""
     width -= SCROLLBAR  # the rows may outgrow the height at any time
     chosen: list[int] = []
     used = 0
