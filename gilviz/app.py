@@ -31,11 +31,20 @@ from gilviz.engine import (
     Hello,
     TimelineUpdate,
 )
-from gilviz.live_run import LiveRun, Variant, variants
+from gilviz.live_run import LiveRun
 from gilviz.pythons import Describer, Python, candidates
 from gilviz.results import Result
 from gilviz.sampler import Sampler
-from gilviz.spec import Cell, Choice, ExperimentSpec, default_workers, sweep_cells, task_seconds
+from gilviz.spec import (
+    Cell,
+    Choice,
+    ExperimentSpec,
+    Variant,
+    default_workers,
+    sweep_cells,
+    task_seconds,
+    variants,
+)
 from gilviz.store import ResultStore
 from gilviz.timeline import shares_one_gil
 from gilviz.widgets.controls import Controls
@@ -319,7 +328,7 @@ class GilvizApp(App[None]):
             task_s=task_seconds(choice.pace, tasks),
             live=True,  # the timeline panel draws it as it happens
         )
-        self._launch(variants(choice, spec))
+        self._launch(variants(spec, choice.pythons, choice.switch_ms))
 
     def _launch(self, runs: list[Variant]) -> None:
         """Run these one after another, the first now."""

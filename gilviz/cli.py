@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import json
 import multiprocessing
 import os
@@ -30,6 +29,7 @@ from gilviz.spec import (
     PACES,
     Choice,
     ExperimentSpec,
+    Variant,
     default_workers,
     parse_choice,
     parse_count,
@@ -39,6 +39,7 @@ from gilviz.spec import (
     parse_switch_intervals,
     sweep_cells,
     task_seconds,
+    variants,
 )
 from gilviz.store import ResultStore, default_results_path
 from gilviz.workloads import WORKLOADS
@@ -332,32 +333,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _exit_status(finished)
 
 
-def _variants(
-    args: argparse.Namespace, spec: ExperimentSpec
-) -> list[tuple[str | None, ExperimentSpec]]:
-    """The experiment under each Python, GIL setting and switch interval asked for, in that
-    order; each runs in its own runner, with its own baseline."""
-    intervals = args.switch_interval or [None]
-    variants: list[tuple[str | None, ExperimentSpec]] = []
+def _variants(args: argparse.Namespace, spec: ExperimentSpec) -> list[Variant]:
+    """The experiment under each Python, GIL setting and switch interval asked for; --gil
+    only where the build can turn its GIL off."""
+    runs: list[Variant] = []
     for python in args.python or [None]:
-        gils: list[bool | None] = list(args.gil or [None])
-        if args.gil and not _free_threaded(python):
+        gils = args.gil
+        if gils and not _free_threaded(python):
             print(
                 f"gilviz: note: --gil does nothing under {python or sys.executable}: a GIL "
                 f"build always runs with the GIL on, so it runs once",
                 file=sys.stderr,
             )
-            gils = [None]
-        for gil in gils:
-            for interval in intervals:
-                variant = dataclasses.replace(
-                    spec,
-                    gil=gil,
-                    switch_interval_ms=interval,
-                    echo_probe=args.switch_interval is not None,
-                )
-                variants.append((python, variant))
-    return variants
+            gils = None
+        runs += variants(spec, [python], args.switch_interval or (), gils or ())
+    return runs
 
 
 def _free_threaded(python: str | None) -> bool:

@@ -3,7 +3,6 @@ how far it has got, in the words and numbers the progress line shows."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -17,7 +16,7 @@ from gilviz.engine import (
     Hello,
     Progress,
 )
-from gilviz.spec import Choice, ExperimentSpec
+from gilviz.spec import Variant
 from gilviz.widgets.cpu import ProbeReading
 
 
@@ -123,19 +122,3 @@ class LiveRun:
             f"Running {self.cell} on {self.run.spec.workload}{where} · {tasks} · "
             f"{self.elapsed():.0f} s"
         )
-
-
-Variant = tuple[str | None, ExperimentSpec]
-"""A Python (None: gilviz's own) and the spec to run under it."""
-
-
-def variants(choice: Choice, spec: ExperimentSpec) -> list[Variant]:
-    """The spec under each chosen Python and switch interval, in that order."""
-    return [
-        (
-            python,
-            dataclasses.replace(spec, switch_interval_ms=ms, echo_probe=bool(choice.switch_ms)),
-        )
-        for python in choice.pythons or (None,)
-        for ms in choice.switch_ms or (None,)
-    ]

@@ -118,13 +118,11 @@ def switch_sweep_rows(results: Sequence[Result]) -> list[tuple[str, ...]]:
     throughput beside the latency an I/O thread saw meanwhile (the probe's GIL wait and a
     round trip between two threads). Empty unless the results hold several intervals."""
     measured = [r for r in results if not r.error]
-    intervals = {group_key(r)[-1] for r in measured}
-    if len(intervals) < 2:
+    if len({switch_interval_ms(r) for r in measured}) < 2:
         return []
-    ordered = sorted(measured, key=lambda r: group_key(r)[-1])
     return [
         (
-            f"{group_key(r)[-1]:g}",
+            f"{switch_interval_ms(r):g}",
             python_label(r.env),
             r.cell.label,
             fmt_ratio(r.speedup),
@@ -132,7 +130,7 @@ def switch_sweep_rows(results: Sequence[Result]) -> list[tuple[str, ...]]:
             fmt_ms(r.probe_gil_p99_ms),
             fmt_ms(r.echo_p99_ms),
         )
-        for r in ordered
+        for r in sorted(measured, key=switch_interval_ms)
     ]
 
 
@@ -181,8 +179,13 @@ def group_key(result: Result) -> GroupKey:
         str(env.get("build", "default")),
         bool(env.get("gil_enabled", True)),
         int(env.get("usable_cores") or env.get("cpu_count") or 0),
-        float(env.get("switch_interval_ms") or DEFAULT_SWITCH_MS),
+        switch_interval_ms(result),
     )
+
+
+def switch_interval_ms(result: Result) -> float:
+    """The switch interval a result ran with (results saved before it was recorded: 5 ms)."""
+    return float(result.env.get("switch_interval_ms") or DEFAULT_SWITCH_MS)
 
 
 def group_label(key: GroupKey) -> str:

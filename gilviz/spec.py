@@ -6,7 +6,8 @@ functions, so a value is accepted or refused with the same words everywhere.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 EXECUTORS: dict[str, str] = {
@@ -105,6 +106,26 @@ class Choice:
     """Interpreters to run under, each with its own baseline; none means gilviz's own."""
     switch_ms: tuple[float, ...] = ()
     """Switch intervals to run with (a sweep when several); none keeps Python's."""
+
+
+Variant = tuple[str | None, ExperimentSpec]
+"""A Python (None: gilviz's own) and the spec to run under it: one runner."""
+
+
+def variants(
+    spec: ExperimentSpec,
+    pythons: Sequence[str | None] = (),
+    switch_ms: Sequence[float | None] = (),
+    gils: Sequence[bool | None] = (),
+) -> list[Variant]:
+    """The spec under each Python, GIL setting and switch interval, in that order (each runs
+    in its own runner, with its own baseline); a sweep of intervals times the echo probe."""
+    return [
+        (python, replace(spec, gil=gil, switch_interval_ms=ms, echo_probe=bool(switch_ms)))
+        for python in pythons or (None,)
+        for gil in gils or (None,)
+        for ms in switch_ms or (None,)
+    ]
 
 
 def task_seconds(pace: str, tasks: int) -> float | None:

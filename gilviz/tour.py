@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from gilviz.pythons import Python
 from gilviz.results import Result
-from gilviz.spec import Cell, ExperimentSpec
+from gilviz.spec import Cell, ExperimentSpec, Variant
 from gilviz.verdict import NO_GAIN, disturbed, usable_cores, verdict
 
 TASK_S = 0.1
@@ -141,16 +141,19 @@ def conclude(step: Step, result: Result | None) -> Outcome:
     return Outcome(step, result, "contradicted", f"Not here: {measured}.")
 
 
+TIMELINE = Step(
+    "The timeline",
+    "The timeline shows why: CPU-bound threads run one at a time, handing the GIL over "
+    "again and again, while processes run side by side.",
+    "cpu",
+    "threads",
+    lambda r: True,  # read from the first two steps' timelines, never run
+)
+
+
 def timeline_outcome(threads: Outcome, processes: Outcome) -> Outcome:
-    """The last step reads the timelines of the first two: turns against overlap."""
-    step = Step(
-        "The timeline",
-        "The timeline shows why: CPU-bound threads run one at a time, handing the GIL over "
-        "again and again, while processes run side by side.",
-        "cpu",
-        "threads",
-        lambda r: True,
-    )
+    """The timeline's step reads the timelines of the first two: turns against overlap."""
+    step = TIMELINE
     t, p = threads.result, processes.result
     if t is None or p is None or t.overlap is None or p.overlap is None:
         return Outcome(step, None, "failed", "No conclusion: no timeline was recorded.")
@@ -174,8 +177,9 @@ FREE_THREADED = Step(
     _scales,
     needs_cores=2,
 )
-TITLES = (*(s.title for s in STEPS), "The timeline", FREE_THREADED.title)
+ALL_STEPS = (*STEPS, TIMELINE, FREE_THREADED)
 """Every step, in order: the six that run here, the timeline's, and another interpreter's."""
+TITLES = tuple(step.title for step in ALL_STEPS)
 
 
 def free_threaded(pythons: Sequence[Python]) -> Python | None:
@@ -183,11 +187,7 @@ def free_threaded(pythons: Sequence[Python]) -> Python | None:
     return next((p for p in pythons if p.free_threaded and p.runs_gilviz), None)
 
 
-Job = tuple[str | None, ExperimentSpec]
-"""A Python (None: gilviz's own) and the experiment to run under it."""
-
-
-def next_job(outcomes: Sequence[Outcome], cores: int, pythons: Sequence[Python]) -> Job | None:
+def next_job(outcomes: Sequence[Outcome], cores: int, pythons: Sequence[Python]) -> Variant | None:
     """What the next step runs, or None when it concludes without running anything."""
     n, workers = len(outcomes), tour_workers(cores)
     if n < len(STEPS):

@@ -13,19 +13,16 @@ from gilviz.engine import (
     Hello,
     Progress,
 )
-from gilviz.live_run import LiveRun, variants
-from gilviz.spec import Cell, Choice, ExperimentSpec
+from gilviz.live_run import LiveRun
+from gilviz.spec import Cell, ExperimentSpec, variants
 from tests.conftest import make_result
 
 SPEC = ExperimentSpec("cpu", (Cell("threads", 2),), tasks=4)
 
 
-TWO_INTERVALS = Choice(switch_ms=(1.0, 20.0))
-
-
 def live_of() -> LiveRun:
     """An experiment of two runners (two switch intervals), never started."""
-    (python, first), *rest = variants(TWO_INTERVALS, SPEC)
+    (python, first), *rest = variants(SPEC, switch_ms=(1.0, 20.0))
     return LiveRun(ExperimentRun(first, python), queue=rest, variants=1 + len(rest))
 
 

@@ -10,6 +10,7 @@ from gilviz.spec import (
     parse_fault,
     sweep_cells,
     task_seconds,
+    variants,
 )
 
 
@@ -65,3 +66,17 @@ def test_fault_names_an_executor_and_a_task():
 )
 def test_the_watch_pace_spreads_five_seconds_of_work_over_the_tasks(pace, tasks, seconds):
     assert task_seconds(pace, tasks) == (None if seconds is None else pytest.approx(seconds))
+
+
+def test_variants_are_each_python_then_gil_setting_then_switch_interval():
+    spec = ExperimentSpec("cpu", (Cell("threads", 2),), tasks=4)
+    runs = variants(spec, ["/a/3.13t"], [1.0, 20.0], [True, False])
+    assert [(p, s.gil, s.switch_interval_ms, s.echo_probe) for p, s in runs] == [
+        ("/a/3.13t", True, 1.0, True),
+        ("/a/3.13t", True, 20.0, True),
+        ("/a/3.13t", False, 1.0, True),
+        ("/a/3.13t", False, 20.0, True),
+    ]
+    assert [(p, s.gil, s.switch_interval_ms, s.echo_probe) for p, s in variants(spec)] == [
+        (None, None, None, False)
+    ], "nothing asked: this Python, its own GIL and interval, no echo probe"

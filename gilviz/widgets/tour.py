@@ -7,6 +7,7 @@ from textual.widgets import Static
 from gilviz import tour
 from gilviz.pythons import Python
 from gilviz.results import Result
+from gilviz.spec import Variant
 
 KEYS = "n next · b back · t ends the tour"
 
@@ -43,7 +44,7 @@ class TourPanel(Static):
         self.pythons = pythons
         self._draw()
 
-    def next_job(self, cores: int) -> tour.Job | None:
+    def next_job(self, cores: int) -> Variant | None:
         """Move on a step; what to run when that step has not run yet, else None (a step
         that runs nothing is concluded at once)."""
         self.shown = min(self.shown + 1, self.steps)
@@ -82,9 +83,7 @@ class TourPanel(Static):
             title = tour.TITLES[self.shown]
             self.border_title = f"Tour {self.shown + 1}/{self.steps} · {title}"
             outcome = self.outcomes[self.shown] if self.shown < len(self.outcomes) else None
-            step = [*tour.STEPS, None, tour.FREE_THREADED][self.shown]
-            claim = outcome.step.claim if outcome else (step.claim if step else "")
             then = outcome.conclusion if outcome else "Running it now…"
-            text = f"{claim}\n→ {then}"
+            text = f"{tour.ALL_STEPS[self.shown].claim}\n→ {then}"
         self.border_subtitle = KEYS
         self.update(text)
