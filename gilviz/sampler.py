@@ -40,11 +40,18 @@ class CpuHistory:
     """The last `history` load samples of each core."""
 
     def __init__(self, cores: int, history: int = HISTORY) -> None:
+        self.history = history
         self.cores = [deque[float](maxlen=history) for _ in range(cores)]
 
+    def follow(self, cores: int) -> bool:
+        """Start afresh if the machine now has another number of cores; True if it did."""
+        if cores == len(self.cores):
+            return False
+        self.cores = [deque[float](maxlen=self.history) for _ in range(cores)]
+        return True
+
     def add(self, per_core: list[float]) -> None:
-        if len(per_core) != len(self.cores):  # a core came online or went away
-            self.cores = [deque[float](maxlen=self.cores[0].maxlen) for _ in per_core]
+        self.follow(len(per_core))
         for series, value in zip(self.cores, per_core, strict=True):
             series.append(value)
 
@@ -172,9 +179,11 @@ class Sampler:
         return Snapshot(per_core, min(cores, sum(per_core) / 100), workers)
 
     def _add_to_history(self, per_core: list[float]) -> None:
+        if self.history.follow(len(per_core)):  # a core came online or went away
+            self._pending = []  # samples of the old cores do not add up with the new
         self._pending.append(per_core)
         now = self.clock()
-        if now - self._pending_since >= HISTORY_STEP_S or len(per_core) != len(self._pending[0]):
+        if now - self._pending_since >= HISTORY_STEP_S:
             count = len(self._pending)
             self.history.add([sum(core) / count for core in zip(*self._pending, strict=True)])
             self._pending, self._pending_since = [], now

@@ -15,6 +15,8 @@ ENV = {"implementation": "CPython", "python": "3.12.0", "gil_enabled": True, "us
 PYTHONS = [Python(sys.executable, "3.12.0", "CPython")]
 """Recorded: gilviz's own Python, as the Python field offers it."""
 CORE_LOADS = [12.0, 97.0, 48.0, 3.0]
+NEVER_S = 24 * 3600.0
+"""A refresh interval no test lasts: the app's own timers never fire (pictures stay frozen)."""
 
 
 class FakeClock:
@@ -29,17 +31,31 @@ class FakeClock:
         return self.now
 
 
-def frozen_sampler() -> Sampler:
-    return Sampler(per_core=lambda: list(CORE_LOADS), clock=FakeClock())
+def frozen_sampler(history_s: int = 0) -> Sampler:
+    """A sampler that always reads CORE_LOADS, with `history_s` seconds of history behind it;
+    then its clock stops, so however often it is sampled its history never grows."""
+    clock = FakeClock()
+    sampler = Sampler(per_core=lambda: list(CORE_LOADS), clock=clock)
+    for _ in range(history_s):
+        sampler.sample()
+    clock.step = 0.0
+    return sampler
 
 
 def make_app(
-    tmp_path: Path, choice: Choice | None = None, store: ResultStore | None = None
+    tmp_path: Path,
+    choice: Choice | None = None,
+    store: ResultStore | None = None,
+    *,
+    history_s: int = 0,
+    frozen: bool = False,
 ) -> GilvizApp:
+    """The app on recorded inputs; `frozen`: no timer of its own redraws it (for pictures)."""
     return GilvizApp(
         choice=choice or Choice("sleep", "threads", 2, tasks=2, size=5),
         store=store if store is not None else ResultStore(tmp_path / "results.jsonl"),
-        sampler=frozen_sampler(),
+        sampler=frozen_sampler(history_s),
+        refresh_s=NEVER_S if frozen else 1.0,
         export_dir=tmp_path,
         env=ENV,
         pythons=PYTHONS,

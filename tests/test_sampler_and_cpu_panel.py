@@ -90,6 +90,21 @@ def test_history_keeps_a_point_a_second_however_often_it_samples():
     assert list(sampler.history.cores[0]) == [1.5, 5.5], "the mean of each second's samples"
 
 
+def test_a_core_coming_online_starts_its_history_at_once():
+    """The history follows the cores read, from the first sample: the panel never reads a
+    core that has no history, and old samples of fewer cores are not averaged with new ones."""
+    loads = [[50.0, 50.0], [10.0, 20.0, 30.0]]
+    clock = FakeClock(step=0.0)
+    sampler = Sampler(per_core=lambda: loads[0], clock=clock)
+    sampler.sample()
+    loads.pop(0)
+    sampler.sample()
+    assert [list(core) for core in sampler.history.cores] == [[], [], []]
+    clock.step = 1.0
+    sampler.sample()
+    assert [list(core) for core in sampler.history.cores] == [[10.0], [20.0], [30.0]]
+
+
 def test_child_processes_are_looked_for_only_in_processes_cells(monkeypatch):
     scans: list[str] = []
     executor = {"now": ""}
@@ -144,14 +159,16 @@ def test_panel_stays_within_its_width_and_a_sane_height(cores):
     assert any("+3 more" in line.plain for line in lines)
 
 
-@pytest.mark.parametrize("experiment_cores", [None, 1.0])
-def test_the_load_line_drops_its_aside_rather_than_wrap(experiment_cores):
+@pytest.mark.parametrize(
+    "experiment_cores, aside", [(None, "; no experiment running"), (1.0, " (machine 1.0)")]
+)
+def test_the_load_line_drops_its_aside_rather_than_wrap(experiment_cores, aside):
     from gilviz.sampler import Snapshot
 
     panel = CpuPanel()
     panel.snapshot = Snapshot([50.0, 50.0], experiment_cores)
     wide, narrow, tiny = (panel._summary([50.0, 50.0], width).plain for width in (70, 34, 12))
-    assert "(machine 1.0)" in wide or "no experiment running" in wide
+    assert wide.endswith("1.0 of 2 cores busy" + aside)
     assert wide.startswith(narrow) and "1.0 of 2 cores busy" in narrow and len(narrow) <= 34
     assert tiny.startswith("1.0/2 cores"), "the figure itself survives the smallest window"
 

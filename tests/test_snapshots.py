@@ -71,10 +71,8 @@ def app(tmp_path, monkeypatch):
                 **recorded(executor, workers),
             )
         )
-    app = make_app(tmp_path, Choice("cpu", "threads", 2, tasks=2, size=5), store=store)
-    for _ in range(40):  # forty seconds of frozen CPU history
-        app.sampler.sample()
-    yield app
+    choice = Choice("cpu", "threads", 2, tasks=2, size=5)
+    yield make_app(tmp_path, choice, store=store, history_s=40, frozen=True)
     monkeypatch.delenv("TZ")
     time.tzset()
 
@@ -162,7 +160,8 @@ def test_two_pythons_side_by_side_200x50(snap_compare, tmp_path, monkeypatch):
             store.append(
                 make_result(executor=executor, workers=workers, speedup=speedup, env=env, **figures)
             )
-    app = make_app(tmp_path, Choice("cpu", "threads", 4, tasks=8), store=store)
+    choice = Choice("cpu", "threads", 4, tasks=8)
+    app = make_app(tmp_path, choice, store=store, history_s=40, frozen=True)
     assert snap_compare(app, terminal_size=(200, 50))
     monkeypatch.delenv("TZ")
     time.tzset()
