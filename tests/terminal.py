@@ -15,7 +15,7 @@ import struct
 import sys
 import termios
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pyte
 
@@ -56,10 +56,14 @@ class Terminal:
 
     def wait_for(self, text: str, timeout: float = 20.0) -> None:
         """Read until `text` is on the screen and the frame around it is complete."""
+        self.wait_until(lambda: text in self.text(), repr(text), timeout)
+
+    def wait_until(self, shown: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+        """Read until `shown()` holds for the screen and the frame around it is complete."""
         end = time.monotonic() + timeout
-        while text not in self.text():
-            if time.monotonic() > end:
-                raise AssertionError(f"{text!r} never appeared; the screen:\n{self.text()}")
+        while not shown():
+            if time.monotonic() > end or self.exited:
+                raise AssertionError(f"{what} never appeared; the screen:\n{self.text()}")
             self.read(0.05)
         self.settle()
 

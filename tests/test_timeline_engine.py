@@ -36,7 +36,10 @@ def test_threads_on_cpu_take_turns_while_processes_overlap():
     assert threads.overlap is not None and processes.overlap is not None
     assert threads.overlap <= 1.15, "one thread ran at a time"
     assert threads.handoffs_per_s and threads.handoffs_per_s > 0
-    assert min(shares(threads, "gil")) > 0.2, "each thread waited for the GIL"
+    # While one thread ran Python the other could not: its stall was a GIL wait (busy or not,
+    # the machine only adds core waits beside these).
+    gil, ran = shares(threads, "gil"), shares(threads, "run")
+    assert gil[0] >= 0.5 * ran[1] and gil[1] >= 0.5 * ran[0], "each waited while the other ran"
     assert max(shares(processes, "gil")) == 0.0, "processes never wait for each other's GIL"
     # The timeline agrees with CPU time measured apart from it (per-task thread CPU clocks).
     for result in (threads, processes):
@@ -52,7 +55,8 @@ def test_threads_on_hash_overlap_like_processes_do():
     threads, processes = cells["threads"], cells["processes"]
     assert threads.overlap is not None and processes.overlap is not None
     assert threads.overlap >= processes.overlap - 0.3
-    assert min(shares(threads, "c")) > 0.3, "the time is spent in C with the GIL released"
+    running = zip(shares(threads, "c"), shares(threads, "run"), strict=True)
+    assert min(c / (c + py) for c, py in running) > 0.9, "they ran C with the GIL released"
     assert (gil_wait_share(threads) or 0.0) < 0.1
 
 

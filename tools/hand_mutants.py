@@ -186,7 +186,13 @@ TIMELINE = [
 
 
 MEASURING_TESTS = [
-    "tests/test_measuring.py",
+    "tests/test_checksums.py",
+    "tests/test_cpu_usage.py",
+    "tests/test_gil_probe.py",
+    "tests/test_runner.py",
+    "tests/test_executors.py",
+    "tests/test_live_timeline.py",
+    "tests/test_workloads.py",
     "tests/test_engine.py",
     "tests/test_results.py",
     "tests/test_verdict.py",

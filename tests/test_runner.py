@@ -1,0 +1,175 @@
+"""The runner's experiment: rounds, start-up apart, calibration, refusals, tallies, figures."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+
+import pytest
+
+from gilviz import executors, runner, usage, workloads
+from gilviz.engine import CellStarted, run_experiment
+from gilviz.spec import Cell, ExperimentSpec
+from gilviz.timeline import Collector
+
+pytestmark = pytest.mark.usefixtures("no_leftovers")
+
+
+def test_starting_the_pool_is_timed_apart_from_the_work():
+    """Spawned workers take a whole interpreter start each; two 1 ms sleeps take far less."""
+    spec = ExperimentSpec(
+        "sleep", (Cell("processes", 2),), tasks=2, size=1, start_method="spawn", timeline=False
+    )
+    processes = run_experiment(spec).results[-1]
+    assert processes.wall_s < processes.startup_s
+
+
+def test_repeats_run_in_rounds_after_an_unkept_warm_up():
+    events = []
+    spec = ExperimentSpec("sleep", (Cell("threads", 2),), tasks=2, size=1, repeat=2, warmup=1)
+    finished = run_experiment(spec, on_event=events.append)
+    order = [(e.cell.executor, e.repeat) for e in events if isinstance(e, CellStarted)]
+    assert order == [
+        ("serial", -1),
+        ("threads", -1),
+        ("serial", 0),
+        ("threads", 0),
+        ("serial", 1),
+        ("threads", 1),
+    ]
+    assert [r.repeat for r in finished.results] == [2, 2]
+
+
+def test_a_size_estimated_above_an_hour_a_task_is_refused_before_it_runs():
+    finished = run_experiment(ExperimentSpec("cpu", (Cell("threads", 2),), tasks=2, size=10**12))
+    assert finished.refused and not finished.results
+    assert "hours per task" in (finished.error or "")
+
+
+def test_failure_reasons_name_the_exception():
+    from concurrent.futures.process import BrokenProcessPool
+
+    broken = runner._failure_reason(BrokenProcessPool("gone"))
+    assert broken == "a worker died, so the pool broke (BrokenProcessPool: gone)"
+    assert runner._failure_reason(ValueError()) == "ValueError"
+    assert runner._failure_reason(ValueError("bad size")) == "bad size"
+
+
+def calibrated(workload: str, task_s: float | None) -> int:
+    """The size calibration picks for `workload` when a unit of work sleeps 1 ms (steady
+    even on a busy machine, unlike a loop)."""
+    spec = ExperimentSpec(workload, (), tasks=1, task_s=task_s)
+    experiment = runner.Experiment(spec, None, None, None)  # type: ignore[arg-type]
+    experiment.workload = dataclasses.replace(
+        workloads.WORKLOADS[workload], task=lambda size, arg: time.sleep(size / 1000)
+    )
+    return experiment._calibrate(lambda size: None)
+
+
+def test_calibration_aims_a_task_at_the_pace_it_is_given():
+    assert calibrated("cpu", 0.3) == pytest.approx(300, rel=0.15)
+    assert calibrated("cpu", None) == pytest.approx(200, rel=0.15), "the quick pace: 0.2 s"
+    assert calibrated("mixed", 0.3) == pytest.approx(150, rel=0.15), "half of it sleeps"
+    assert calibrated("sleep", 0.05) == 50, "a sleep is sized in milliseconds, not timed"
+    assert calibrated("sleep", 2.0) == 2000 and calibrated("sleep", 0.0004) == 1
+    assert calibrated("cpu", 0.0004) == 1, "never below one unit of work"
+
+
+def test_mixed_calibrates_its_cpu_part_alone_and_the_others_get_their_argument():
+    args: dict[str, list] = {"mixed": [], "cpu": []}
+    for name, seen in args.items():
+        experiment = runner.Experiment(ExperimentSpec(name, (), tasks=1, task_s=0.02), *[None] * 3)
+        experiment.workload = dataclasses.replace(
+            workloads.WORKLOADS[name],
+            task=lambda size, arg, seen=seen: seen.append(arg) or time.sleep(size / 1000),
+        )
+        experiment._calibrate(lambda size: ("arg for", size))
+    assert args["mixed"] and set(args["mixed"]) == {0.0}, "no sleep while its cpu part is timed"
+    assert args["cpu"] and all(arg[0] == "arg for" for arg in args["cpu"])
+    assert [arg[1] for arg in args["cpu"]] == sorted({arg[1] for arg in args["cpu"]})
+
+
+def timing(wall_s: float, other_s: float | None) -> executors.Timing:
+    machine = None if other_s is None else 1.0 + other_s
+    return executors.Timing(0.01, wall_s, usage.Usage(1.0, 0.0, machine))
+
+
+def tally_with(bad: int) -> runner._Tally:
+    tally = runner._Tally(expected=5, total=1, collector=Collector())
+    tally.bad = bad
+    return tally
+
+
+def test_a_cells_runs_add_up_other_load_and_bad_checksums_over_repeats():
+    batch = executors.Batch("cpu", 10, 1, None)
+    crossing = runner._CellRuns(Cell("interpreters", 2), bytes_moved=1234)
+    for other_s, bad in ((3.0, 1), (2.0, 2)):  # 20 s: enough ticks for up to 200 cores
+        crossing.add(timing(10.0, other_s), tally_with(bad), [], None)
+    figures = crossing.figures(batch)
+    assert figures["other_cores"] == pytest.approx(0.25), "5 s of other CPU over 20 s"
+    assert (figures["bad_checksums"], figures["bytes_moved"]) == (3, 1234)
+    unknown = runner._CellRuns(Cell("threads", 2), bytes_moved=1234)
+    for other_s in (None, 2.0):
+        unknown.add(timing(10.0, other_s), tally_with(0), [], None)
+    figures = unknown.figures(batch)
+    assert figures["other_cores"] is None, "one run the machine could not measure"
+    assert figures["bytes_moved"] == 0, "threads share memory: nothing crosses"
+
+
+def refusing(workload: str, size: int) -> str | None:
+    """What the runner says of `size` before running it (None: it runs), when a unit of
+    work sleeps 1 ms."""
+    spec = ExperimentSpec(workload, (), tasks=1, task_s=1.0)  # the pace does not change it
+    experiment = runner.Experiment(spec, None, None, None)  # type: ignore[arg-type]
+    experiment.workload = dataclasses.replace(
+        workloads.WORKLOADS[workload], task=lambda size, arg: time.sleep(size / 1000)
+    )
+    try:
+        experiment._refuse_hour_long_tasks(size, lambda size: None)
+    except runner.Refused as refused:
+        return str(refused)
+    return None
+
+
+def test_a_size_is_refused_when_its_estimate_passes_an_hour():
+    assert refusing("sleep", 3_600_000) is None, "exactly an hour runs"
+    assert refusing("sleep", 3_600_001) == (
+        "size 3600001 would take about 1.0 hours per task on this machine (over the 1 hour "
+        "limit); choose a smaller --size or leave it out to calibrate"
+    )
+    assert refusing("cpu", 2_000_000) is None  # about 2000 s of 1 ms units
+    hours = re.search(r"about ([\d.]+) hours per task", refusing("cpu", 8_000_000) or "")
+    assert hours and 1.8 <= float(hours.group(1)) <= 2.7, "about 8000 s"
+
+
+def test_a_tally_sums_each_workers_tasks_and_cpu_and_keeps_times_relative():
+    tally = runner._Tally(expected=5, total=3, collector=Collector())
+    start = tally.started
+    for index, (tid, cpu) in enumerate([(11, 0.25), (12, 0.5), (11, 0.125)]):
+        tally.add(
+            {
+                "pid": 7,
+                "tid": tid,
+                "start": start + index,
+                "end": start + index + 0.5,
+                "cpu_s": cpu,
+                "index": index,
+                "value": 5,
+            }
+        )
+    assert tally.per_worker_summary() == [
+        {"worker": 0, "pid": 7, "tid": 11, "tasks": 2, "cpu_s": 0.375},
+        {"worker": 1, "pid": 7, "tid": 12, "tasks": 1, "cpu_s": 0.5},
+    ]
+    assert [(r["worker"], r["start"], r["end"]) for r in tally.records] == [
+        (0, 0.0, 0.5),
+        (1, 1.0, 1.5),
+        (0, 2.0, 2.5),
+    ]
+    progress = tally.progress(Cell("threads", 2), runner.ProbeSample(3.0, 1.0))
+    assert (progress["workers_seen"], progress["probe_ms"], progress["probe_queue_ms"]) == (
+        2,
+        3.0,
+        1.0,
+    )
