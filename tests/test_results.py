@@ -1,6 +1,6 @@
 import pytest
 
-from gilviz.results import Result, Spread, ideal_speedup
+from gilviz.results import Result, Spread, gil_wait_share, ideal_speedup
 from gilviz.verdict import verdict
 from tests.conftest import make_result
 
@@ -114,3 +114,37 @@ def test_measure_keeps_the_size_and_stamps_the_time():
         walls=[0.5], startups=[0.0], cpu_totals=[0.4], baseline_wall_s=1.0, finished_at="then"
     )
     assert stamped.finished_at == "then"
+
+
+def test_the_help_states_the_efficiency_the_results_compute():
+    """The help's formula and worked example are the code's: efficiency = speedup / ideal."""
+    import re
+
+    from gilviz.widgets.help import HELP
+
+    text = " ".join(HELP.split())
+    assert "efficiency = speedup / the ideal speedup" in text
+    assert "ideal = tasks / ceil(tasks / workers)" in text
+    tasks, workers, ideal = re.search(
+        r"(\d+) tasks on (\d+) workers allow ([\d.]+)x", text
+    ).groups()
+    assert f"{ideal_speedup(int(tasks), int(workers)):.1f}" == ideal
+    result = measure(
+        workers=int(workers),
+        tasks=int(tasks),
+        walls=[1.0],
+        startups=[0.0],
+        cpu_totals=[1.0],
+        baseline_wall_s=10.0,
+    )
+    assert result.efficiency == pytest.approx(10.0 / ideal_speedup(int(tasks), int(workers)))
+
+
+def test_gil_wait_share_is_the_workers_mean():
+    shares = {"run": 0.5, "c": 0.0, "io": 0.0, "gil": 0.25, "core": 0.0, "idle": 0.25}
+    other = {**shares, "gil": 0.75, "idle": 0.0, "run": 0.25}
+    timeline = {"workers": [{"shares": shares}, {"shares": other}]}
+    assert gil_wait_share(make_result(timeline=timeline)) == 0.5
+    assert gil_wait_share(make_result()) is None
+    thirds = {"workers": [{"shares": {**shares, "gil": 1 / 3}}]}
+    assert gil_wait_share(make_result(timeline=thirds)) == 0.3333, "rounded to four places"

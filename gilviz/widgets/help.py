@@ -17,7 +17,9 @@ start and to pickle data across. A free-threaded build (3.13t+) has no GIL at al
 
 **How gilviz measures.** Experiments run in a separate *runner* process, never in this app.
 Each run first measures a serial baseline; speedup = baseline time / run time; efficiency =
-speedup / workers; *busy* = CPU time / wall time, the cores really used. Every task returns a
+speedup / the ideal speedup, which is the workers unless the tasks do not split evenly among
+them (ideal = tasks / ceil(tasks / workers): 40 tasks on 16 workers allow 13.3x, not 16x);
+*busy* = CPU time / wall time, the cores really used. Every task returns a
 checksum that is verified. The *GIL probe* is a thread that sleeps 5 ms and reports how late it
 wakes: near zero when nothing holds the GIL, large when CPU-bound threads do.
 
