@@ -94,7 +94,7 @@ async def test_a_size_overrides_the_pace_and_says_so(tmp_path):
 
 
 async def test_the_cpu_panel_names_what_runs_and_shows_process_workers(tmp_path):
-    choice = Choice("cpu", "processes", 2, tasks=4, size=20_000_000)
+    choice = Choice("cpu", "processes", 2, tasks=2, size=10_000_000)  # ~1 s a task
     app = make_app(tmp_path, choice)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("r")

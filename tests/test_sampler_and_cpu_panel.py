@@ -200,7 +200,8 @@ def test_a_thread_started_between_samples_shows_its_cpu_at_once():
 
 def test_a_busy_worker_never_reads_above_one_core():
     """One thread uses at most one core, whatever the kernel's accounting rounds to."""
-    run = ExperimentRun(ExperimentSpec("cpu", (Cell("processes", 1),), tasks=2, size=20_000_000))
+    spec = ExperimentSpec("cpu", (Cell("processes", 1),), tasks=2, size=10_000_000)  # ~1 s a task
+    run = ExperimentRun(spec)
     sampler = Sampler(per_core=lambda: [100.0, 100.0], clock=time.monotonic)
     readings: list[float] = []
     for event in _follow(run, sampler):
