@@ -1,6 +1,9 @@
 """The `interpreters` executor: unavailable with its reason where there are no sub-interpreter
-pools; on 3.13 with the interpreters-pep-734 backport (installed into a fresh virtual
-environment for the test, where the package registry can be reached), a real run."""
+pools; on 3.13 with the interpreters-pep-734 backport, a real run.
+
+Nothing is installed while the suite runs: the `test` extra brings the backport to a 3.13
+suite, and `.ci/run` installs it for this machine's Python 3.13 (elsewhere the tests say how).
+"""
 
 from __future__ import annotations
 
@@ -17,24 +20,20 @@ from gilviz.cli import main
 from tests.test_pythons import real_python
 
 BACKPORT = "interpreters-pep-734==0.5.0"
+"""As pyproject.toml's `test` extra and .ci/run name it."""
 
 
 @pytest.fixture(scope="session")
-def backported(tmp_path_factory) -> str:
-    """A Python 3.13 with the backport installed, or skip saying why there is none."""
-    base = real_python("3.13")
-    venv = tmp_path_factory.mktemp("backport") / "venv"
-    subprocess.run([base, "-m", "venv", str(venv)], check=True, timeout=120)
-    python = str(venv / "bin" / "python")
-    install = subprocess.run(
-        [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", BACKPORT],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if install.returncode != 0:
-        pytest.skip(f"could not install {BACKPORT}: {install.stderr.strip()[-200:]}")
-    return python
+def backported() -> str:
+    """A Python 3.13 that has the backport, or skip saying how to get one."""
+    found = [sys.executable] if sys.version_info[:2] == (3, 13) else [real_python("3.13")]
+    for python in found:
+        has = subprocess.run(
+            [python, "-c", f"import {subinterpreters.BACKPORT}"], capture_output=True, timeout=60
+        )
+        if has.returncode == 0:
+            return python
+    pytest.skip(f"{found[0]} lacks the backport: {found[0]} -m pip install --user '{BACKPORT}'")
 
 
 def test_without_sub_interpreter_pools_the_executor_says_what_it_needs():
