@@ -50,11 +50,13 @@ def make_app(
     history_s: int = 0,
     frozen: bool = False,
 ) -> GilvizApp:
-    """The app on recorded inputs; `frozen`: no timer of its own redraws it (for pictures)."""
+    """The app on recorded inputs. `frozen` (for pictures): a frozen sampler and no timer of
+    its own redraws it; else the cores read CORE_LOADS, and a runner's workers are timed by
+    the real clock."""
     return GilvizApp(
         choice=choice or Choice("sleep", "threads", 2, tasks=2, size=5),
         store=store if store is not None else ResultStore(tmp_path / "results.jsonl"),
-        sampler=frozen_sampler(history_s),
+        sampler=frozen_sampler(history_s) if frozen else Sampler(per_core=lambda: list(CORE_LOADS)),
         refresh_s=NEVER_S if frozen else 1.0,
         export_dir=tmp_path,
         env=ENV,
