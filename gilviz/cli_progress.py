@@ -140,10 +140,7 @@ def _timeline(result: Result, width: int) -> str:
     title = f"\n{result.title}"
     if result.timeline is None or result.overlap is None:
         return f"{title}: no timeline recorded"
-    figures = (
-        f"overlap {result.overlap:.2f} (busy {result.parallelism:.2f}), "
-        f"{result.handoffs_per_s or 0:.0f} hand-offs/s, {result.timeline['span_s']:.2f} s"
-    )
+    figures = f"{report.timeline_words(result)} (busy {result.parallelism:.2f})"
     views = lanes.from_stored(result.timeline, max(10, width - 12))
     return lanes.text_block(f"{title}: {figures}", views, width)
 

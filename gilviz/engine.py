@@ -274,7 +274,7 @@ class _ResultBuilder:
         self.workload = workload
         self.tasks = tasks
         self.env: dict[str, Any] = {}
-        self.baseline_wall_s: float | None = None
+        self.baseline_walls: list[float] = []
         self.results: list[Result] = []
         self.failures: list[CellFailed] = []
 
@@ -321,7 +321,7 @@ class _ResultBuilder:
 
     def _result(self, cell: Cell, raw: dict[str, Any]) -> Result:
         if cell == Cell("serial", 1):
-            self.baseline_wall_s = Spread.of(raw["walls"]).median
+            self.baseline_walls = raw["walls"]
         result = Result.measure(
             workload=self.workload,
             executor=cell.executor,
@@ -331,7 +331,8 @@ class _ResultBuilder:
             walls=raw["walls"],
             startups=raw["startups"],
             cpu_totals=raw["cpu_totals"],
-            baseline_wall_s=self.baseline_wall_s,
+            baseline_wall_s=Spread.of(self.baseline_walls).median if self.baseline_walls else None,
+            baseline_walls=self.baseline_walls,
             checksum_ok=raw["bad_checksums"] == 0,
             bad_checksums=raw["bad_checksums"],
             probe_p50_ms=raw["probe_p50_ms"],

@@ -75,6 +75,10 @@ class Result:
     only when the spec asks for the echo probe)."""
     error: str = ""
     """Why the cell failed; a failed cell's figures are zero and mean nothing."""
+    speedup_low: float | None = None
+    speedup_high: float | None = None
+    """The lowest and highest speedup of one round (the baseline's run of that round over
+    this cell's): the spread a speedup rests on (None: saved before it was measured)."""
 
     @property
     def cell(self) -> Cell:
@@ -120,12 +124,16 @@ class Result:
         startups: list[float],
         cpu_totals: list[float],
         baseline_wall_s: float | None,
+        baseline_walls: list[float] | None = None,
         **rest: Any,
     ) -> Result:
-        """Build a result from raw runs; speedup is against the baseline's median wall time."""
+        """Build a result from raw runs; speedup is against the baseline's median wall time,
+        and its spread pairs each of the baseline's runs with this cell's run of that round."""
         wall = Spread.of(walls)
         cpu_s = statistics.median(cpu_totals)
         speedup = baseline_wall_s / wall.median if baseline_wall_s and wall.median > 0 else None
+        rounds = Spread.of(paired_speedups(baseline_walls or [], walls) or [0.0])
+        measured = speedup is not None and bool(baseline_walls)
         process_cpus = rest.pop("process_cpus", None)
         return cls(
             workload=workload,
@@ -145,6 +153,8 @@ class Result:
             walls=walls,
             process_cpu_s=statistics.median(process_cpus) if process_cpus else None,
             finished_at=rest.pop("finished_at", None) or now_iso(),
+            speedup_low=rounds.low if measured else None,
+            speedup_high=rounds.high if measured else None,
             **rest,
         )
 
@@ -184,6 +194,14 @@ def ideal_speedup(tasks: int, workers: int) -> float:
     return tasks / math.ceil(tasks / workers) if tasks > 0 and workers > 0 else 1.0
 
 
+def paired_speedups(baseline_walls: list[float], walls: list[float]) -> list[float]:
+    """Each round's speedup: the baseline's run of a round over the cell's run of it (the
+    rounds interleave them, so both ran on the machine as it was then)."""
+    if len(baseline_walls) != len(walls):
+        return []
+    return [base / wall for base, wall in zip(baseline_walls, walls, strict=True) if wall > 0]
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -205,3 +223,10 @@ def gil_wait_share(result: Result) -> float | None:
     """The workers' mean share of the cell spent waiting for the GIL (None: no timeline)."""
     shares = mean_shares(result)
     return None if shares is None else shares["gil"]
+
+
+def gil_handoffs(result: Result) -> float | None:
+    """GIL hand-offs a second, where threads take turns on one GIL (None elsewhere: a serial,
+    process or event-loop worker resuming after a wait for a core hands no GIL to anyone)."""
+    shared = result.executor == "threads" and result.env.get("gil_enabled", True)
+    return result.handoffs_per_s if shared and result.workers > 1 else None

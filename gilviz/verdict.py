@@ -8,12 +8,14 @@ gain, partial) picks its cause from the measured figures, never from the executo
 
 from __future__ import annotations
 
-from gilviz.results import Result, gil_wait_share, mean_shares
+from gilviz.results import Result, gil_handoffs, gil_wait_share, mean_shares
 
 NEAR_IDEAL = 0.9
 """Efficiency (of what the task split allows) from which a result reads 'near-ideal'."""
 NO_GAIN = 1.2
 """Speedups below this read 'no gain'."""
+CAPPED_BUSY = 0.8
+"""More workers than cores, with this share of the cores busy, reads 'capped'."""
 DISTURBED_CORES = 0.25
 """Other programs' load (in cores) below which a result is never called disturbed."""
 UNSTABLE_SPREAD = 0.25
@@ -73,17 +75,28 @@ def verdict(result: Result) -> str:
     return words + _above_cores(result) + _noise(result)
 
 
+WORDS = (
+    ("near-ideal", f"efficiency {NEAR_IDEAL:.0%} or more of what the task split allows"),
+    ("no gain", f"speedup below {NO_GAIN:.2f}x"),
+    ("capped", f"more workers than cores, and {CAPPED_BUSY:.0%} of the cores busy or more"),
+    ("partial", "any other speedup"),
+)
+"""The outcome's words and the figures that pick them, first match first (README: Reading a
+result). Each is judged on the figure as printed (two decimals), so the words never disagree
+with the numbers beside them."""
+
+
 def _outcome(r: Result) -> str:
     cores = usable_cores(r)
     busy = f"{r.parallelism:.2f} cores busy"
     assert r.speedup is not None and r.efficiency is not None  # pragma: no mutate (types)
     if r.workers == 1:
         return f"one worker, so only the overhead differs from serial{_startup(r)}"
-    if r.efficiency >= NEAR_IDEAL:
+    if round(r.efficiency, 2) >= NEAR_IDEAL:
         return f"near-ideal ({r.efficiency:.0%} of what {_allowed(r)}), {_why_parallel(r)}"
-    if r.speedup < NO_GAIN:
+    if round(r.speedup, 2) < NO_GAIN:
         return f"no gain, {_why_no_gain(r)}"
-    if r.workers > cores and r.parallelism >= 0.8 * cores:
+    if r.workers > cores and r.parallelism >= CAPPED_BUSY * cores:
         return f"capped by this machine's {cores} usable cores ({busy})"
     partial = f"partial, {r.efficiency:.0%} of what {_allowed(r)}, {busy}"
     turns = took_turns(r)
@@ -135,7 +148,7 @@ def took_turns(r: Result) -> str | None:
         return None
     return (
         f"{r.workers} threads took turns on the GIL: {r.overlap:.1f} ran at a time, "
-        f"{r.handoffs_per_s or 0:.0f} hand-offs a second"
+        f"{gil_handoffs(r) or 0:.0f} hand-offs a second"
     )
 
 
@@ -177,6 +190,12 @@ def _above_cores(r: Result) -> str:
 
 
 def _noise(r: Result) -> str:
-    if stability(r) != "unstable":
-        return ""
-    return f"; unstable: its {r.repeat} runs spread {r.spread:.0%}, so read it with care"
+    if stability(r) == "unstable":
+        return f"; unstable: its {r.repeat} runs spread {r.spread:.0%}, so read it with care"
+    low, high = r.speedup_low, r.speedup_high
+    if r.executor != "serial" and low is not None and high is not None and low < NO_GAIN <= high:
+        return (
+            f"; its runs read {low:.2f}-{high:.2f}x, on both sides of {NO_GAIN:.2f}x: within "
+            "this machine's noise"
+        )
+    return ""

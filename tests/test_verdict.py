@@ -482,3 +482,44 @@ def test_disturbed_and_unstable_thresholds():
     assert "disturbed, other programs kept 1.5 of 2 cores busy while it ran" in verdict(
         make_result(other_cores=1.5)
     )
+
+
+@pytest.mark.parametrize(
+    ("figures", "words"),
+    [
+        ({"executor": "asyncio", "speedup": 1.795, "efficiency": 0.8975}, "near-ideal (90%"),
+        ({"speedup": 1.196, "efficiency": 0.598, "parallelism": 1.5}, "partial"),
+        ({"speedup": 1.194, "efficiency": 0.597, "parallelism": 1.5}, "no gain"),
+    ],
+)
+def test_words_are_judged_on_the_figures_as_printed(figures, words):
+    """An efficiency printed as 90% is near-ideal; a speedup printed 1.20x is not 'no gain'."""
+    assert words in verdict(make_result(env=GIL_BUILD, **figures))
+
+
+def test_a_speedup_whose_runs_straddle_the_no_gain_line_says_it_is_within_noise():
+    figures = {"speedup": 1.25, "efficiency": 0.62, "parallelism": 1.3, "repeat": 3}
+    straddling = make_result(env=GIL_BUILD, speedup_low=1.1, speedup_high=1.4, **figures)
+    assert "runs read 1.10-1.40x, on both sides of 1.20x" in verdict(straddling)
+    clear = make_result(env=GIL_BUILD, speedup_low=1.21, speedup_high=1.4, **figures)
+    assert "both sides" not in verdict(clear)
+
+
+def test_hand_offs_are_counted_only_where_threads_share_a_gil():
+    from gilviz.results import gil_handoffs
+
+    turns = {"handoffs_per_s": 150.0, "env": GIL_BUILD}
+    assert gil_handoffs(make_result(executor="threads", workers=2, **turns)) == 150.0
+    for executor, workers in (("serial", 1), ("processes", 2), ("asyncio", 2), ("threads", 1)):
+        assert gil_handoffs(make_result(executor=executor, workers=workers, **turns)) is None
+    free = {"handoffs_per_s": 150.0, "env": FREE_THREADED}
+    assert gil_handoffs(make_result(executor="threads", workers=2, **free)) is None
+
+
+def test_the_readme_quotes_the_verdicts_words_and_thresholds():
+    from gilviz.verdict import WORDS
+    from tests.conftest import ROOT
+
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    for word, rule in WORDS:
+        assert f"| {word} | {rule} |" in readme, f"README's table of verdict words: {word}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from rich.text import Text
 
-from gilviz import lanes
+from gilviz import lanes, report
 from gilviz.engine import TimelineUpdate
 from gilviz.results import Result
 from gilviz.timeline import STATES
@@ -161,11 +161,7 @@ class TimelinePanel(LinesPanel):
         title = result.title
         if result.timeline is None or result.overlap is None:
             return [], title, ""
-        figures = (
-            f"overlap {result.overlap:.2f} · {result.handoffs_per_s or 0:.0f} hand-offs/s"
-            f" · {result.timeline['span_s']:.2f} s"
-        )
-        return lanes.from_stored(result.timeline, columns), title, figures
+        return lanes.from_stored(result.timeline, columns), title, report.timeline_words(result)
 
 
 def _lane_line(view: lanes.LaneView) -> Text:
