@@ -14,10 +14,18 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from gilviz import report
-from gilviz.engine import CellDone, CellFailed, Event, Finished, check_python, run_experiment
+from gilviz.engine import (
+    Calibrated,
+    CellDone,
+    CellFailed,
+    Estimated,
+    Event,
+    Finished,
+    run_experiment,
+)
 from gilviz.environment import usable_cores
 from gilviz.executors import availability
-from gilviz.pythons import Describer, Python, candidates
+from gilviz.pythons import Describer, Python, candidates, resolve
 from gilviz.results import Result
 from gilviz.spec import (
     EXECUTORS,
@@ -37,6 +45,7 @@ from gilviz.spec import (
     parse_fault,
     parse_gil_settings,
     parse_switch_intervals,
+    sized_alike,
     sweep_cells,
     task_seconds,
     variants,
@@ -71,27 +80,39 @@ workers_arg = _checked(lambda t: parse_counts(t, "workers", MAX_WORKERS))
 tasks_arg = _checked(lambda t: parse_count(t, "tasks", MAX_TASKS))
 size_arg = _checked(lambda t: parse_count(t, "size", MAX_SIZE))
 repeat_arg = _checked(lambda t: parse_count(t, "repeat", MAX_REPEAT))
-warmup_arg = _checked(lambda t: 0 if t.strip() == "0" else parse_count(t, "warmup", MAX_WARMUP))
+warmup_arg = _checked(lambda t: parse_count(t, "warmup", MAX_WARMUP, minimum=0))
+executor_arg = _checked(lambda t: parse_choice(t, "executor", list(EXECUTORS)))
+one_workers_arg = _checked(lambda t: parse_count(t, "workers", MAX_WORKERS))
 DEFAULT_REPEAT = 3
 """pyperf's practice, scaled to a terminal: a warm-up round, then enough runs for a median
 and a spread; a cell with one run cannot say whether it was stable."""
 DEFAULT_WARMUP = 1
-pythons_arg = _checked(lambda t: [check_python(path) for path in t.split(",")])
+pythons_arg = _checked(lambda t: resolve(t))
 switch_arg = _checked(parse_switch_intervals)
 gil_arg = _checked(parse_gil_settings)
 
 
 def _add_experiment_options(parser: argparse.ArgumentParser, *, sweep: bool) -> None:
+    """The options of one experiment: a sweep (`gilviz run`) takes lists of executors and
+    worker counts; the app takes one of each (it sweeps with the s key)."""
     parser.add_argument("--workload", type=workload_arg, default="cpu", help="what each task does")
-    parser.add_argument(
-        "--executor",
-        type=executors_arg,
-        default=["threads", "processes"] if sweep else ["threads"],
-        help="how tasks run; comma-separated for a sweep",
-    )
-    parser.add_argument(
-        "--workers", type=workers_arg, help="worker count(s), e.g. 1,2,4 (default: 1..cores)"
-    )
+    if sweep:
+        parser.add_argument(
+            "--executor",
+            type=executors_arg,
+            default=["threads", "processes"],
+            help="how tasks run; comma-separated for a sweep (default: threads,processes)",
+        )
+        parser.add_argument(
+            "--workers", type=workers_arg, help="worker counts, e.g. 1,2,4 (default: 1..cores)"
+        )
+    else:
+        parser.add_argument(
+            "--executor", type=executor_arg, default="threads", help="how tasks run"
+        )
+        parser.add_argument(
+            "--workers", type=one_workers_arg, help="worker count (default: the usable cores)"
+        )
     parser.add_argument("--tasks", type=tasks_arg, help="tasks per run (default: 2 x max workers)")
     parser.add_argument("--size", type=size_arg, help="task size (default: calibrated to the pace)")
     parser.add_argument(
@@ -99,6 +120,12 @@ def _add_experiment_options(parser: argparse.ArgumentParser, *, sweep: bool) -> 
         choices=list(PACES),
         default="quick" if sweep else "watch",
         help="watch: cells of a few seconds; quick: tasks of ~0.2 s (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=repeat_arg,
+        default=DEFAULT_REPEAT,
+        help="measured runs per cell: median, spread and stability (default: %(default)s)",
     )
     results = parser.add_mutually_exclusive_group()
     results.add_argument(
@@ -117,12 +144,6 @@ def build_parser() -> Parser:
     run = commands.add_parser("run", help="run experiments headless and print the results")
     _add_experiment_options(run, sweep=True)
     run.add_argument(
-        "--repeat",
-        type=repeat_arg,
-        default=DEFAULT_REPEAT,
-        help="measured runs per cell: median, spread and stability (default: %(default)s)",
-    )
-    run.add_argument(
         "--warmup",
         type=warmup_arg,
         default=DEFAULT_WARMUP,
@@ -136,8 +157,9 @@ def build_parser() -> Parser:
     run.add_argument(
         "--python",
         type=pythons_arg,
-        metavar="PATH[,PATH...]",
-        help="run the experiment under these Pythons, each with its own baseline (gilviz list)",
+        metavar="PYTHON[,PYTHON...]",
+        help="run the experiment under these Pythons, each with its own baseline: versions "
+        "found here (3.12, 3.13t; gilviz list) or paths",
     )
     run.add_argument(
         "--gil",
@@ -177,6 +199,18 @@ def build_parser() -> Parser:
         choices=("text", "markdown"),
         default="text",
         help="markdown writes the same as a report (default: %(default)s)",
+    )
+    tour.add_argument(
+        "--repeat",
+        type=repeat_arg,
+        default=3,
+        help="measured rounds per step, each with its own baseline run (default: %(default)s)",
+    )
+    tour.add_argument(
+        "--pace",
+        choices=list(PACES),
+        default="quick",
+        help="quick: tasks of 0.1 s; watch: tasks of 0.4 s (default: %(default)s)",
     )
     serve = commands.add_parser(
         "serve", help="the app in a web browser (textual-serve), with these experiment options"
@@ -280,6 +314,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         _refuse(f"--trace {args.trace}: no folder {args.trace.parent} to write it in")
     workers = args.workers or default_workers(usable_cores())
     tasks = args.tasks or 2 * max(workers)
+    if args.inject_fault is not None and args.inject_fault.workers >= tasks:
+        fault = args.inject_fault
+        _refuse(
+            f"--inject-fault {fault.executor}:{fault.workers}: there are {tasks} tasks, "
+            f"numbered 0 to {tasks - 1}"
+        )
+    if args.timeline and args.format in ("csv", "markdown"):
+        print(
+            f"gilviz: note: --timeline draws lanes in the table format only; {args.format} "
+            "keeps each cell's overlap and shares",
+            file=sys.stderr,
+        )
     spec = ExperimentSpec(
         workload=args.workload,
         cells=sweep_cells(args.executor, workers),
@@ -289,17 +335,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         warmup=args.warmup,
         start_method=args.start_method,
         fault=args.inject_fault,
-        task_s=task_seconds(args.pace, tasks),
+        task_s=task_seconds(args.pace, tasks, args.repeat),
     )
     store = _store(args)
     traced: list[CellDone] = []
     from gilviz.cli_progress import RunDisplay
 
     with RunDisplay(enabled=sys.stderr.isatty()) as display:
+        sizes: dict[str | None, int] = {}
+        python: str | None = None
 
         def on_event(event: Event) -> None:
             nonlocal store
             display.show(event)
+            if isinstance(event, Estimated):
+                display.note(_estimate_words(event, spec))
+            if isinstance(event, Calibrated):
+                sizes.setdefault(python, event.size)
             if isinstance(event, CellDone):
                 traced.append(event)
             kept = event.result if isinstance(event, CellDone | CellFailed) else None
@@ -317,8 +369,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         runs: list[Finished] = []
         try:
-            for python, variant in _variants(args, spec):
-                runs.append(run_experiment(variant, python, on_event))
+            for variant in _variants(args, spec):
+                python, sized = sized_alike(variant, sizes)
+                runs.append(run_experiment(sized, python, on_event))
                 if runs[-1].cancelled or runs[-1].refused:
                     break
         except KeyboardInterrupt:
@@ -331,6 +384,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.trace is not None:
         _write_trace(args.trace, traced)
     return _exit_status(finished)
+
+
+def _estimate_words(event: Estimated, spec: ExperimentSpec) -> str:
+    """How long a given size will take, said before anything of it runs."""
+    rounds = spec.warmup + spec.repeat
+    serial = event.task_s * spec.tasks * rounds
+    return (
+        f"size {event.size}: about {report.duration_words(event.task_s)} a task on this "
+        f"machine; the serial baseline alone takes about {report.duration_words(serial)} "
+        f"({spec.tasks} tasks, {rounds} round{'s' if rounds > 1 else ''})"
+    )
 
 
 def _variants(args: argparse.Namespace, spec: ExperimentSpec) -> list[Variant]:
@@ -391,12 +455,11 @@ def _print_results(results: list[Result], fmt: str, timelines: bool = False) -> 
 def cmd_serve(args: argparse.Namespace) -> int:
     from gilviz.serve import serve
 
-    app_args = [f"--workload={args.workload}", f"--executor={args.executor[0]}"]
-    app_args.append(f"--pace={args.pace}")
+    app_args = [f"--workload={args.workload}", f"--executor={args.executor}"]
+    app_args += [f"--pace={args.pace}", f"--repeat={args.repeat}"]
     for option in ("workers", "tasks", "size", "results"):
         value = getattr(args, option)
         if value is not None:
-            value = value[0] if isinstance(value, list) else value
             app_args.append(f"--{option}={value}")
     if args.no_save:
         app_args.append("--no-save")
@@ -418,7 +481,9 @@ def cmd_tour(args: argparse.Namespace) -> int:
         return finished.results
 
     try:
-        outcomes = tour.run_tour(run, usable_cores(), Describer().describe(candidates()))
+        pythons = Describer().describe(candidates())
+        pace = tour.Pace(args.repeat, args.pace)
+        outcomes = tour.run_tour(run, usable_cores(), pythons, pace)
     except KeyboardInterrupt:
         print("gilviz: tour cancelled", file=sys.stderr)
         return 130
@@ -484,18 +549,14 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    executor = args.executor[0]
-    if len(args.executor) > 1:
-        _refuse("the app takes one --executor (sweep with the s key)")
-    if args.workers is not None and len(args.workers) > 1:
-        _refuse("the app takes one --workers count (sweep with the s key)")
     choice = Choice(
         workload=args.workload,
-        executor=executor,
-        workers=(args.workers or [min(usable_cores(), MAX_WORKERS)])[0],
+        executor=args.executor,
+        workers=args.workers or min(usable_cores(), MAX_WORKERS),
         tasks=args.tasks,
         size=args.size,
         pace=args.pace,
+        repeat=args.repeat,
     )
     from gilviz.app import GilvizApp
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -41,6 +40,14 @@ class Calibrated:
     size: int
     task_s: float
     unit: str
+
+
+@dataclass(frozen=True)
+class Estimated:
+    """A given size, before anything runs: how long one task of it should take here."""
+
+    size: int
+    task_s: float
 
 
 @dataclass(frozen=True)
@@ -121,27 +128,16 @@ class Finished:
 
 
 Event = (
-    Hello | Calibrated | CellStarted | Progress | TimelineUpdate | CellDone | CellFailed | Finished
+    Hello
+    | Estimated
+    | Calibrated
+    | CellStarted
+    | Progress
+    | TimelineUpdate
+    | CellDone
+    | CellFailed
+    | Finished
 )
-
-
-def check_python(python: str) -> str:
-    """The path of a usable Python >= 3.11, or ValueError saying what is wrong with it."""
-    path = shutil.which(python)
-    if path is None:
-        raise ValueError(f"--python {python!r} is not an executable file")
-    probe = "import sys; print(sys.version_info >= (3, 11))"
-    try:
-        answer = subprocess.run(
-            [path, "-c", probe], capture_output=True, text=True, timeout=20, check=False
-        )
-    except OSError as exc:
-        raise ValueError(f"--python {python!r} could not be run: {exc}") from None
-    except subprocess.TimeoutExpired:
-        raise ValueError(f"--python {python!r} did not answer within 20 s") from None
-    if answer.stdout.strip() != "True":
-        raise ValueError(f"--python {python!r} is not a Python >= 3.11")
-    return path
 
 
 class ExperimentRun:
@@ -285,6 +281,8 @@ class _ResultBuilder:
             return Hello(raw["pid"], raw["env"], raw["service_tids"])
         if kind == "calibrated":
             return Calibrated(raw["size"], raw["task_s"], raw["unit"])
+        if kind == "estimated":
+            return Estimated(raw["size"], raw["task_s"])
         cell = Cell(**raw["cell"])
         if kind == "cell_started":
             return CellStarted(cell, raw["repeat"])

@@ -10,13 +10,15 @@ from gilviz.engine import (
     Calibrated,
     CellDone,
     CellStarted,
+    Estimated,
     Event,
     ExperimentRun,
     Finished,
     Hello,
     Progress,
 )
-from gilviz.spec import Variant
+from gilviz.report import duration_words
+from gilviz.spec import Variant, sized_alike
 from gilviz.widgets.cpu import ProbeReading
 
 
@@ -43,6 +45,10 @@ class LiveRun:
     done_failures: int = 0
     cell_runs: int = 0
     """Cell runs started so far, over every runner of the experiment."""
+    python: str | None = None
+    """The Python the runner now runs under (None: gilviz's own)."""
+    sizes: dict[str | None, int] = field(default_factory=dict)
+    """The task size each Python was calibrated to: its other runners reuse it."""
 
     @property
     def total(self) -> int:
@@ -68,9 +74,12 @@ class LiveRun:
         """What an event changes in the experiment's state (the app draws the rest)."""
         if isinstance(event, Hello):
             self.env = event.env
+        elif isinstance(event, Estimated):
+            self.cell = f"size {event.size}: ~{duration_words(event.task_s)} a task;"
         elif isinstance(event, Calibrated):
             how = "calibrated" if self.run.spec.size is None else "size"
             self.cell = f"{how}: {event.size} {event.unit} a task (~{event.task_s:.2f} s);"
+            self.sizes.setdefault(self.python, event.size)
         elif isinstance(event, CellStarted):
             self.cell, self.running, self.done = event.cell.label, True, 0
             self.cell_runs += 1
@@ -85,10 +94,10 @@ class LiveRun:
         interval, with its own baseline), or None when the experiment is over."""
         if not self.queue or finished.cancelled or finished.error:
             return None
-        python, spec = self.queue.pop(0)
+        python, spec = sized_alike(self.queue.pop(0), self.sizes)
         self.done_results += len(finished.results)
         self.done_failures += len(finished.failures)
-        self.run = ExperimentRun(spec, python)
+        self.run, self.python = ExperimentRun(spec, python), python
         self.cell, self.running, self.env, self.done = "starting", False, {}, 0
         return self.run
 

@@ -79,6 +79,37 @@ def pick(found: list[Python], text: str) -> list[Python]:
     return list(dict.fromkeys(chosen))
 
 
+def resolve(text: str, describer: Describer | None = None) -> list[str]:
+    """The interpreters a comma-separated text names, as paths: each a path (`~` allowed) or,
+    as the app's Python field takes them, a version prefix of one found here ('3.12',
+    '3.13t'); ValueError says what is wrong, with what was found."""
+    describer = describer or Describer()
+    found: list[Python] | None = None
+    paths: list[str] = []
+    for name in (part.strip() for part in text.split(",")):
+        if not name:
+            continue
+        if os.sep in name or name.startswith("~"):
+            path = os.path.expanduser(name)
+            if not os.path.isfile(path):
+                raise ValueError(f"{name}: no such file")
+            [python] = describer.describe([path])
+            if python.error:
+                raise ValueError(f"{name}: {python.error}")
+            if not python.runs_gilviz:
+                raise ValueError(f"{name} is Python {python.version}: the runner needs 3.11+")
+            paths.append(python.path)
+            continue
+        if found is None:
+            found = [p for p in describer.describe(candidates()) if p.runs_gilviz]
+        try:
+            paths.extend(p.path for p in pick(found, name))
+        except ValueError as exc:
+            listed = ", ".join(f"{p.label} ({p.path})" for p in found) or "none"
+            raise ValueError(f"{exc}; found (gilviz list): {listed}") from None
+    return list(dict.fromkeys(paths))
+
+
 def default_cache_path() -> Path:
     cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(cache_home) / "gilviz" / "pythons.json"

@@ -50,7 +50,9 @@ def summary_row(result: Result) -> dict[str, object]:
     shares = mean_shares(result)
     for state in TIMELINE_SHARES:
         row[f"share_{state}"] = "" if shares is None else shares[state]
+    row["handoffs_per_s"] = gil_handoffs(result)
     row["python"] = result.env.get("python")
+    row["build"] = result.env.get("build", "default")
     row["gil_enabled"] = result.env.get("gil_enabled")
     row["usable_cores"] = result.env.get("usable_cores")
     row["verdict"] = verdict(result)
@@ -141,6 +143,15 @@ def timeline_words(result: Result) -> str:
     handoffs = gil_handoffs(result)
     turns = "" if handoffs is None else f" · {handoffs:.0f} hand-offs/s"
     return f"overlap {result.overlap:.2f}{turns} · {result.timeline['span_s']:.2f} s"
+
+
+def duration_words(seconds: float) -> str:
+    """'0.35 s', '4.2 min', '1.5 h': a duration in the unit a person reads it in."""
+    if seconds < 60:
+        return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def fmt_ms(value: float | None) -> str:

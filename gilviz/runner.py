@@ -224,6 +224,7 @@ class Experiment:
                 f"machine (over the 1 hour limit); choose a smaller --size or leave it out "
                 f"to calibrate"
             )
+        self.emit.send("estimated", size=size, task_s=estimate_s)
 
     @contextlib.contextmanager
     def _arg_source(self) -> Iterator[Any]:

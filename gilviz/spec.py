@@ -59,7 +59,7 @@ class ExperimentSpec:
     start_method: str | None = None
     """For the processes executor; None means the platform's default."""
     fault: Cell | None = None
-    """A fault drill: in this executor's cells, task number `workers` raises."""
+    """A fault drill: in this executor's cells, task number `workers` (from 0) raises."""
     task_s: float | None = None
     """What calibration aims one task at, alone; None means the quick 0.2 s."""
     timeline: bool = True
@@ -102,6 +102,8 @@ class Choice:
     size: int | None = None
     """None means calibrated."""
     pace: str = "watch"
+    repeat: int = 3
+    """Measured runs of each cell (each round runs the baseline once too)."""
     pythons: tuple[str, ...] = ()
     """Interpreters to run under, each with its own baseline; none means gilviz's own."""
     switch_ms: tuple[float, ...] = ()
@@ -128,12 +130,22 @@ def variants(
     ]
 
 
-def task_seconds(pace: str, tasks: int) -> float | None:
+def sized_alike(variant: Variant, sizes: dict[str | None, int]) -> Variant:
+    """The variant with the task size its Python was calibrated to already (`sizes`), so a
+    sweep of switch intervals or GIL settings compares the same work."""
+    python, spec = variant
+    if spec.size is None and python in sizes:
+        return python, replace(spec, size=sizes[python])
+    return variant
+
+
+def task_seconds(pace: str, tasks: int, repeat: int = 1) -> float | None:
     """What one task is calibrated to take alone: None is the quick 0.2 s; the watch pace
-    spreads WATCH_WORK_S over the tasks, so a serial or GIL-bound cell lasts about that long."""
+    spreads WATCH_WORK_S over the tasks of every run, so a serial or GIL-bound cell's runs
+    last about that long together."""
     if pace == "quick":
         return None
-    return min(2.0, max(0.05, WATCH_WORK_S / tasks))
+    return min(2.0, max(0.05, WATCH_WORK_S / (tasks * repeat)))
 
 
 def sweep_cells(executors: list[str], workers: list[int]) -> tuple[Cell, ...]:
@@ -155,17 +167,19 @@ def default_workers(cores: int) -> list[int]:
     return sorted(counts)
 
 
-def parse_count(text: str, what: str, limit: int) -> int:
-    """A positive integer no larger than `limit`, or ValueError with a sentence a person reads."""
+def parse_count(text: str, what: str, limit: int, minimum: int = 1) -> int:
+    """A whole number from `minimum` (1 unless told) to `limit`, or ValueError with a sentence
+    a person reads."""
     text = str(text).strip()
+    span = f"a whole number from {minimum} to {limit}"
     if not text:
-        raise ValueError(f"{what} is empty: give a whole number from 1 to {limit}")
+        raise ValueError(f"{what} is empty: give {span}")
     try:
         value = int(text)
     except ValueError:
-        raise ValueError(f"{what} must be a whole number from 1 to {limit}, not {text!r}") from None
-    if value < 1:
-        raise ValueError(f"{what} must be at least 1, not {value}")
+        raise ValueError(f"{what} must be {span}, not {text!r}") from None
+    if value < minimum:
+        raise ValueError(f"{what} must be at least {minimum}, not {value}")
     if value > limit:
         raise ValueError(f"{what} must be at most {limit}, not {value}")
     return value
@@ -209,7 +223,7 @@ def parse_fault(text: str) -> Cell:
     """'EXECUTOR:TASK', e.g. 'threads:2': in that executor's cells, task 2 raises."""
     executor, _, task = str(text).partition(":")
     executor = parse_choice(executor, "executor", list(EXECUTORS))
-    return Cell(executor, parse_count(task, "fault task", MAX_TASKS) if task else 0)
+    return Cell(executor, parse_count(task, "fault task", MAX_TASKS, minimum=0) if task else 0)
 
 
 def parse_choice(text: str, what: str, choices: list[str] | tuple[str, ...]) -> str:

@@ -138,4 +138,4 @@ def test_a_bad_path_among_several_is_refused_before_anything_runs(capsys):
     with pytest.raises(SystemExit) as exit:
         main(["run", "--python", f"{sys.executable},/no/such/python", "--no-save"])
     assert exit.value.code == 2
-    assert "'/no/such/python' is not an executable file" in capsys.readouterr().err
+    assert "/no/such/python: no such file" in capsys.readouterr().err
