@@ -17,9 +17,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import var
-from textual.widgets import Footer, Header, Select, Static
+from textual.widgets import Footer, Header, Input, Select, Static
 
-from gilviz import environment, report
+from gilviz import environment, report, tour
 from gilviz.commands import GilvizCommands
 from gilviz.engine import (
     CellDone,
@@ -74,6 +74,10 @@ class RunnerEvent(Message):
         self.event = event
 
 
+TYPED_IN_A_FIELD = ("run", "sweep", "tour", "quit", "workers", "cycle", "toggle_timeline")
+TYPED_IN_A_FIELD += ("toggle_plot", "export", "tour_next", "tour_back", "help")
+"""Actions whose keys are letters or signs: while a text field has focus it types them, so
+the footer does not offer them (enter runs, escape leaves the field)."""
 WORKERS = Binding.Group("Workers", compact=True)
 """+ and - share one footer entry."""
 
@@ -219,6 +223,8 @@ class GilvizApp(App[None]):
         the help screen, only its own keys."""
         if self.screen.is_modal:
             return False
+        if action in TYPED_IN_A_FIELD and isinstance(self.focused, Input):
+            return False  # the field takes the key as text (Workers takes + and - itself)
         if action in ("tour_next", "tour_back"):
             return self.tour_panel.display and self.live is None
         if action in ("run", "sweep"):
@@ -240,12 +246,15 @@ class GilvizApp(App[None]):
         """Start the guided tour, or end it."""
         touring = not self.tour_panel.display
         self.tour_panel.display = touring
+        self.screen.set_class(touring, "touring")
         if touring:
             self.tour_panel.begin(self.controls.pythons or [])
         self.refresh_bindings()
 
     def action_tour_next(self) -> None:
-        job = self.tour_panel.next_job(self.usable_cores)
+        choice = self.controls.choice()
+        pace = tour.Pace(choice.repeat, choice.pace) if choice else tour.Pace()
+        job = self.tour_panel.next_job(self.usable_cores, pace)
         if job is not None:  # the fields follow, so the audience sees what runs
             spec = job[1]
             self.controls.set_field("workload", spec.workload)
@@ -325,7 +334,8 @@ class GilvizApp(App[None]):
             cells=cells,
             tasks=tasks,
             size=choice.size,
-            task_s=task_seconds(choice.pace, tasks),
+            repeat=choice.repeat,
+            task_s=task_seconds(choice.pace, tasks, choice.repeat),
             live=True,  # the timeline panel draws it as it happens
         )
         self._launch(variants(spec, choice.pythons, choice.switch_ms))
@@ -334,7 +344,8 @@ class GilvizApp(App[None]):
         """Run these one after another, the first now."""
         (python, first), *rest = runs
         # The bar is determinate from the start: an indeterminate one animates at 60 Hz.
-        self.live = LiveRun(ExperimentRun(first, python), queue=rest, variants=1 + len(rest))
+        run = ExperimentRun(first, python)
+        self.live = LiveRun(run, queue=rest, variants=1 + len(rest), python=python)
         self._sample_live(True)
         self.progress.total, self.progress.done = self.live.all_tasks, 0
         self.progress.status = "Starting the runner process…"
@@ -409,6 +420,7 @@ class GilvizApp(App[None]):
 
     def _finish(self, live: LiveRun, finished: Finished) -> None:
         self.live = None
+        self.timeline_panel.stop("cancelled" if finished.cancelled else "stopped")
         if self.tour_panel.running:
             self.tour_panel.finished(finished.results)
         self._sample_live(False)

@@ -54,7 +54,7 @@ def make_app(
     its own redraws it; else the cores read CORE_LOADS, and a runner's workers are timed by
     the real clock."""
     return GilvizApp(
-        choice=choice or Choice("sleep", "threads", 2, tasks=2, size=5),
+        choice=choice or Choice("sleep", "threads", 2, tasks=2, size=5, repeat=1),
         store=store if store is not None else ResultStore(tmp_path / "results.jsonl"),
         sampler=frozen_sampler(history_s) if frozen else Sampler(per_core=lambda: list(CORE_LOADS)),
         refresh_s=NEVER_S if frozen else 1.0,

@@ -25,7 +25,7 @@ from tests.app_fixtures import make_app
 from tests.conftest import make_result
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
-LONG = Choice("sleep", "processes", 2, tasks=4, size=3000)
+LONG = Choice("sleep", "processes", 2, tasks=4, size=3000, repeat=1)
 
 
 async def finish(app: GilvizApp, pilot) -> None:
@@ -70,6 +70,23 @@ async def test_run_finishes_and_adds_rows_and_saves_them(tmp_path):
         await pilot.press("up")
         assert str(app.results_log.border_subtitle).startswith("serial baseline")
     assert len(ResultStore(tmp_path / "results.jsonl").load().results) == 2
+
+
+async def test_the_repeat_field_runs_each_cell_that_often_and_the_log_shows_its_noise(tmp_path):
+    app = make_app(tmp_path, Choice("sleep", "threads", 2, tasks=2, size=5, repeat=1))
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.query_one("#repeat", Input).value = "3"
+        await pilot.press("r")
+        assert app.query_one(ProgressBar).total == 12, "two cells of two tasks, three rounds"
+        await finish(app, pilot)
+        log = app.results_log
+        names = [str(column.label) for column in log.columns.values()]
+        noise = [str(log.get_row_at(row)[names.index("noise")]) for row in (1, 2)]
+        assert all(cell.startswith("±") for cell in noise), f"a spread, not one run: {noise}"
+        assert [r.repeat for r in app.results] == [3, 3]
+        app.query_one("#repeat", Input).value = "0"
+        await pilot.pause()
+        assert "repeat must be at least 1" in str(app.query_one("#repeat-help").render())
 
 
 async def test_a_new_cell_shows_in_the_progress_line_at_once(tmp_path):
@@ -159,7 +176,9 @@ async def test_sigterm_mid_run_cancels_and_exits(tmp_path):
 
 
 async def test_a_killed_worker_is_reported_and_the_app_carries_on(tmp_path):
-    app = make_app(tmp_path, Choice("sleep", "processes", 2, tasks=4, size=1000))  # 2 s of pool
+    app = make_app(
+        tmp_path, Choice("sleep", "processes", 2, tasks=4, size=1000, repeat=1)
+    )  # 2 s of pool
     async with app.run_test(notifications=True) as pilot:
         await pilot.press("r")
         runner = await until_running(app, pilot)
@@ -374,7 +393,8 @@ async def test_results_of_other_workloads_or_pythons_sit_under_their_own_heading
             "sleep · CPython 3.11.7, GIL on · 2 cores",
             "cpu · CPython 3.13.1, GIL on · 2 cores",
         ]
-        assert rows[0][:5] == ["──", "cpu", "3.11.7", "GIL on", "2 cores"]
+        shown = [cell for cell in rows[0][:-1] if cell]
+        assert shown == ["──", "cpu", "3.11.7", "GIL on", "2 cores"], "whole, in order"
         assert log.result_count == 4 and log.row_count == 7
 
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("no_leftovers")
 
 def app_with(tmp_path, found: list[pythons.Python]) -> GilvizApp:
     return GilvizApp(
-        choice=Choice("sleep", "threads", 2, tasks=2, size=5),
+        choice=Choice("sleep", "threads", 2, tasks=2, size=5, repeat=1),
         store=ResultStore(tmp_path / "results.jsonl"),
         sampler=frozen_sampler(),
         export_dir=tmp_path,

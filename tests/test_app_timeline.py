@@ -10,7 +10,7 @@ from gilviz.widgets.timeline import TimelinePanel
 from tests.app_fixtures import make_app
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
-CPU_THREADS = Choice("cpu", "threads", 2, tasks=4, size=4_000_000)
+CPU_THREADS = Choice("cpu", "threads", 2, tasks=4, size=4_000_000, repeat=1)
 """Four tasks of about 0.15 s each: a threads cell long enough for several live updates."""
 
 
@@ -76,9 +76,13 @@ async def test_l_hides_and_shows_the_timeline(tmp_path):
         assert panel.display
 
 
-@pytest.mark.parametrize(("pace", "task_s"), [("watch", WATCH_WORK_S / 8), ("quick", None)])
-async def test_the_pace_sets_what_calibration_aims_at(tmp_path, pace, task_s):
-    app = make_app(tmp_path, Choice("sleep", "threads", 2, tasks=8, pace=pace))
+@pytest.mark.parametrize(
+    ("pace", "repeat", "task_s"),
+    [("watch", 1, WATCH_WORK_S / 8), ("watch", 4, WATCH_WORK_S / 32), ("quick", 3, None)],
+)
+async def test_the_pace_sets_what_calibration_aims_at(tmp_path, pace, repeat, task_s):
+    """Watch spreads its few seconds over every run of a cell; quick keeps 0.2 s tasks."""
+    app = make_app(tmp_path, Choice("sleep", "threads", 2, tasks=8, pace=pace, repeat=repeat))
     async with app.run_test() as pilot:
         await pilot.press("r")
         assert app.live is not None and app.live.run.spec.task_s == task_s
@@ -94,7 +98,7 @@ async def test_a_size_overrides_the_pace_and_says_so(tmp_path):
 
 
 async def test_the_cpu_panel_names_what_runs_and_shows_process_workers(tmp_path):
-    choice = Choice("cpu", "processes", 2, tasks=2, size=10_000_000)  # ~1 s a task
+    choice = Choice("cpu", "processes", 2, tasks=2, size=10_000_000, repeat=1)  # ~1 s a task
     app = make_app(tmp_path, choice)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("r")
@@ -117,7 +121,7 @@ async def test_the_cpu_panel_names_what_runs_and_shows_process_workers(tmp_path)
 
 
 async def test_the_panels_are_sampled_four_times_a_second_while_a_run_goes(tmp_path):
-    app = make_app(tmp_path, Choice("sleep", "threads", 2, tasks=2, size=5000))
+    app = make_app(tmp_path, Choice("sleep", "threads", 2, tasks=2, size=5000, repeat=1))
     async with app.run_test() as pilot:
         assert app.sampling_s == 1.0
         await pilot.press("r")

@@ -13,6 +13,7 @@ from gilviz.executors import availability
 from gilviz.pythons import Python, pick
 from gilviz.spec import (
     EXECUTORS,
+    MAX_REPEAT,
     MAX_SIZE,
     MAX_TASKS,
     MAX_WORKERS,
@@ -59,7 +60,7 @@ class Controls(Vertical):
     Controls #python-help, Controls #switch-help { display: none; }
     Controls #python-help.-invalid, Controls #switch-help.-invalid { display: block; }
     """
-    BINDINGS = [Binding("escape", "leave", "Leave field", show=False)]
+    BINDINGS = [Binding("escape", "leave", "Leave field")]
 
     class Submitted(Message):
         """Enter was pressed in a field: run with what is there."""
@@ -96,6 +97,8 @@ class Controls(Vertical):
         yield Static(id="size-help", classes="explain")
         yield from _row("Pace", Select(_options(PACES), value=c.pace, compact=True, id="pace"))
         yield Static(id="pace-help", classes="explain")
+        yield from _row("Repeat", Input(str(c.repeat), compact=True, id="repeat"))
+        yield Static(id="repeat-help", classes="explain")
         yield from _row(
             "Python", Input(placeholder="this one; e.g. 3.12,3.13", compact=True, id="python")
         )
@@ -140,11 +143,12 @@ class Controls(Vertical):
         size = self._count("size", MAX_SIZE, WORKLOADS[workload].unit + " per task", optional=True)
         pace = str(self.query_one("#pace", Select).value)
         self._explain("pace", PACES[pace] if size is None else "size is set: pace is not used")
+        repeat = self._count("repeat", MAX_REPEAT, "each cell's runs: a median and a spread")
         pythons = self._pythons()
         switch_ms = self._switch_ms()
-        if self.errors or workers is None:
+        if self.errors or workers is None or repeat is None:
             return None
-        return Choice(workload, executor, workers, tasks, size, pace, pythons, switch_ms)
+        return Choice(workload, executor, workers, tasks, size, pace, repeat, pythons, switch_ms)
 
     def _pythons(self) -> tuple[str, ...]:
         text = self.query_one("#python", Input).value

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
+from textual.widgets import Footer, Markdown
 
 HELP = """\
 **The GIL.** CPython's global interpreter lock lets one thread run Python bytecode at a time.
@@ -33,8 +33,10 @@ process with its own CPU. *Timeline*: a lane per worker, measured from inside th
 Choose a result row to see that cell's recorded timeline. *Results*: one row per experiment,
 with a verdict in words. *Speedup*: speedup against workers, with the ideal line.
 
-**Pace.** *watch* makes each cell last a few seconds, so you can see it; *quick* uses tasks
-of about 0.2 s, for measuring.
+**Pace and repeat.** *watch* makes each cell's runs last a few seconds together, so you can
+see them; *quick* uses tasks of about 0.2 s, for measuring. *Repeat* runs each cell that many
+times, in rounds that run the baseline too: the log shows the median and its *noise* (half the
+runs' spread, `±4%`), and a verdict whose runs fall on both sides of 1.20x says so.
 
 **Keys.** `r` run, `s` sweep workers 1..2x cores, `escape` cancel, `+`/`-` workers,
 `w`/`e` next workload/executor, `l` timeline, `p` plot, `x` export, `t` the tour (`n`/`b`
@@ -44,11 +46,12 @@ of about 0.2 s, for measuring.
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", key_display="esc q ?")]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Markdown(HELP)
+        yield Footer()  # the screen's own: it offers the keys that close it
 
     def on_mount(self) -> None:
         self.query_one("#help").border_title = "gilviz help"

@@ -20,6 +20,7 @@ COLUMNS = (
     "executor",
     "workers",
     "status",
+    "noise",
     "wall s",
     "speedup",
     "eff.",
@@ -28,7 +29,8 @@ COLUMNS = (
     "verdict",
 )
 """'GIL p99' is the probe's p99 wait for the GIL, its run-queue wait taken out."""
-PRIORITY = ("executor", "workers", "speedup", "status", "GIL p99", "eff.", "wall s", "busy")
+PRIORITY = ("executor", "workers", "speedup", "status", "noise", "GIL p99", "eff.", "wall s")
+PRIORITY += ("busy",)
 PRIORITY += ("workload", "time", "verdict")
 """Which columns stay as the log narrows: the last ones go first. A number is never cut: a
 column is shown whole or not at all (the chosen row's verdict is in the bottom border, and
@@ -147,10 +149,16 @@ class ResultsLog(DataTable[str | Text]):
     def _visible(self, result: Result | None, cells: tuple[str | Text, ...]) -> list[str | Text]:
         if result is not None:
             return [cells[i] for i in self.shown]
-        parts, label = list(cells[:-1]), cells[-1]  # a heading: its parts in the first columns
-        visible = [parts.pop(0) if parts and i != len(COLUMNS) - 1 else "" for i in self.shown]
-        if self.shown[-1] == len(COLUMNS) - 1:
-            visible[-1] = label
+        # A heading: its parts in order, each in the first column left that holds it whole.
+        parts, label = list(cells[:-1]), cells[-1]
+        visible: list[str | Text] = []
+        for i in self.shown:
+            if COLUMNS[i] == "verdict":
+                visible.append(label)
+            elif parts and _width(parts[0]) <= self.widths[i]:
+                visible.append(parts.pop(0))
+            else:
+                visible.append("")
         return visible
 
 
@@ -179,10 +187,11 @@ def _cells(result: Result) -> tuple[str | Text, ...]:
     # A badge, not a colour: red text turns dark grey on dark under NO_COLOR.
     status = Text(flag, "bold reverse") if flag else Text("ok", "green")
     if result.error:
-        figures = ["-"] * 5
+        figures = ["-"] * 6
     else:
         gil = result.probe_gil_p99_ms
         figures = [
+            report.noise(result),
             f"{result.wall_s:.3f}",
             report.fmt_ratio(result.speedup),
             report.fmt_ratio(result.efficiency),

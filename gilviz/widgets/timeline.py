@@ -34,6 +34,8 @@ class LiveLanes:
     """Per lane index: column number -> share of each raw state (RUN, C, IO, STALL)."""
     pids: dict[int, int] = field(default_factory=dict)
     now_us: int = 0
+    ended: str = ""
+    """Why the cell stopped before it finished ('cancelled', 'failed'); '' while it runs."""
 
     def add(self, update: TimelineUpdate) -> None:
         self.now_us = max(self.now_us, update.now_us)
@@ -121,6 +123,12 @@ class TimelinePanel(LinesPanel):
         if self.live is not None and self.display:
             self.repaint_changes()
 
+    def stop(self, why: str) -> None:
+        """The running cell ended without a result: its lanes stay, no longer called live."""
+        if self.live is not None:
+            self.live.ended = why
+            self.redraw()
+
     def show_result(self, result: Result | None) -> None:
         """The recorded timeline of a finished result (None: a row without one)."""
         self.live, self.result = None, result
@@ -155,7 +163,7 @@ class TimelinePanel(LinesPanel):
         live, result = self.live, self.result
         if live is not None:
             first = live.first_column(columns)
-            return live.view(first, columns), live.title, "live"
+            return live.view(first, columns), live.title, live.ended or "live"
         if result is None:
             return [], "", ""
         title = result.title

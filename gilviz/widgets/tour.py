@@ -44,13 +44,13 @@ class TourPanel(Static):
         self.pythons = pythons
         self._draw()
 
-    def next_job(self, cores: int) -> Variant | None:
+    def next_job(self, cores: int, pace: tour.Pace) -> Variant | None:
         """Move on a step; what to run when that step has not run yet, else None (a step
         that runs nothing is concluded at once)."""
         self.shown = min(self.shown + 1, self.steps)
         job = None
         if self.shown < self.steps and self.shown == len(self.outcomes):
-            job = tour.next_job(self.outcomes, cores, self.pythons)
+            job = tour.next_job(self.outcomes, cores, self.pythons, pace)
             if job is None:
                 self.outcomes.append(tour.conclude_next(self.outcomes, None, self.pythons))
             self.running = job is not None
