@@ -409,6 +409,21 @@ async def test_plus_and_minus_change_workers_while_the_field_has_focus(tmp_path)
         assert field.value == "1", "never below one worker"
 
 
+@pytest.mark.parametrize("field", ["#python", "#tasks", "#switch"])
+async def test_a_text_field_with_focus_hides_the_keys_it_would_type(tmp_path, field):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert {"r", "+", "w", "?"} <= footer_keys(app).keys()
+        app.query_one(field, Input).focus()
+        await pilot.pause()
+        offered = footer_keys(app).keys()
+        assert not {"r", "s", "+", "-", "w", "e", "p", "x", "?", "q"} & offered, offered
+        assert "esc" in offered, "escape leaves the field"
+        await pilot.press("r", "plus")
+        assert app.query_one(field, Input).value.endswith("r+") and app.live is None
+
+
 async def test_escape_leaves_a_field_and_a_second_one_cancels_a_run(tmp_path):
     app = make_app(tmp_path, LONG)
     async with app.run_test() as pilot:
@@ -427,6 +442,8 @@ async def test_over_the_help_screen_only_its_keys_are_offered_and_work(tmp_path)
     async with app.run_test() as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
+        shown = [str(key.render()) for key in app.screen.query("FooterKey")]
+        assert shown == ["esc q ? Close "] or [k.strip() for k in shown] == ["esc q ? Close"]
         offered = {
             key
             for key, (_, binding, enabled, _) in app.screen.active_bindings.items()
@@ -497,14 +514,18 @@ async def test_the_palette_runs_commands_and_chooses_by_a_partial_name(tmp_path)
 async def test_the_tour_runs_every_step_live_and_ends_with_what_this_machine_showed(tmp_path):
     from gilviz import tour
 
-    app = make_app(tmp_path)
+    app = make_app(tmp_path)  # Repeat 1: each step one round after its warm-up
     async with app.run_test(size=(120, 36)) as pilot:
+        app.query_one("#pace", Select).value = "quick"
         await pilot.press("t")
         panel = app.query_one("#tour")
         assert panel.display and "n runs the first" in str(panel.render())
+        assert app.screen.has_class("touring"), "the fields' explanations make room"
         for n, step in enumerate(tour.STEPS, 1):
             await pilot.press("n")
             assert app.live is not None, f"step {n} runs live"
+            spec = app.live.run.spec
+            assert (spec.repeat, spec.task_s) == (1, tour.TASK_S["quick"]), "the fields' pace"
             assert app.query_one("#workload", Select).value == step.workload
             await until_idle(app, pilot)
             assert f"Tour {n}/8 · {step.title}" in str(panel.border_title)
@@ -519,7 +540,7 @@ async def test_the_tour_runs_every_step_live_and_ends_with_what_this_machine_sho
         table = str(panel.render())
         assert len(table.splitlines()) == 8 and "1. CPU-bound threads: " in table
         await pilot.press("t")
-        assert not panel.display
+        assert not panel.display and not app.screen.has_class("touring")
 
 
 async def until_idle(app: GilvizApp, pilot) -> None:

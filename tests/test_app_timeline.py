@@ -129,3 +129,14 @@ async def test_the_panels_are_sampled_four_times_a_second_while_a_run_goes(tmp_p
         await pilot.press("escape")
         await finish(app, pilot)
         assert app.sampling_s == 1.0
+
+
+async def test_a_cancelled_cells_lanes_stay_but_no_longer_say_live(tmp_path):
+    app = make_app(tmp_path, Choice("sleep", "threads", 2, tasks=2, size=5000, repeat=1))
+    async with app.run_test(size=(120, 36)) as pilot:
+        panel = app.query_one(TimelinePanel)
+        await pilot.press("r")
+        await until(pilot, lambda: str(panel.border_subtitle) == "live", "a live cell")
+        await pilot.press("escape")
+        await finish(app, pilot)
+        assert str(panel.border_subtitle) == "cancelled"

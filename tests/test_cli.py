@@ -328,3 +328,20 @@ def test_run_defaults_to_a_warm_up_and_three_measured_runs(capsys):
     printed = json.loads(capsys.readouterr().out)
     assert {r["repeat"] for r in printed} == {3}
     assert all(r["stability"] in ("stable", "unstable", "disturbed") for r in printed)
+
+
+def test_a_given_size_says_how_long_it_will_take_before_it_runs(capsys):
+    run = ["run", *QUICK_RUN, "--repeat", "1", "--warmup", "0", "--no-save", "--format", "json"]
+    assert main(run) == 0  # sleep, size 1: a millisecond a task
+    err = capsys.readouterr().err
+    assert "size 1: about 0.00 s a task on this machine" in err
+    assert "the serial baseline alone takes about 0.00 s (2 tasks, 1 round)" in err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "markdown"])
+def test_timeline_lanes_in_a_format_without_them_are_said_not_dropped(fmt, capsys):
+    run = ["run", *QUICK_RUN, "--repeat", "1", "--warmup", "0", "--no-save", "--timeline"]
+    assert main([*run, "--format", fmt]) == 0
+    assert (
+        f"--timeline draws lanes in the table format only; {fmt} keeps" in capsys.readouterr().err
+    )

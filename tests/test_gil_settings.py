@@ -60,6 +60,7 @@ def test_a_switch_interval_sweep_shows_an_io_threads_latency_growing_with_it(cap
     by = {(r["env"]["switch_interval_ms"], r["executor"]): r for r in rows}
     assert set(by) == {(0.5, "serial"), (0.5, "threads"), (50.0, "serial"), (50.0, "threads")}
     assert all(r["echo_p99_ms"] is not None for r in rows), "the sweep times round trips"
+    assert len({r["size"] for r in rows}) == 1, "calibrated once: every interval does the same work"
     if gil_enabled():  # the convoy: each wake-up waits up to one interval for the GIL
         fine, coarse = by[(0.5, "threads")], by[(50.0, "threads")]
         assert coarse["probe_p99_ms"] > fine["probe_p99_ms"]

@@ -106,6 +106,23 @@ def test_timeline_figures_are_in_csv_markdown_json_and_the_saved_file(tmp_path):
     assert without["overlap"] == "" and without["share_run"] == ""
 
 
+def test_every_export_keeps_the_python_its_build_and_its_gil():
+    free = {"python": "3.13.1", "build": "free-threaded", "gil_enabled": False}
+    row = next(csv.DictReader(io.StringIO(report.to_csv([make_result(env=free)]))))
+    assert (row["python"], row["build"], row["gil_enabled"]) == ("3.13.1", "free-threaded", "False")
+    assert json.loads(report.to_json([make_result(env=free)]))[0]["env"]["build"] == "free-threaded"
+    assert "### cpu · CPython 3.13.1 free-threaded, GIL off" in report.to_markdown(
+        [make_result(env=free)]
+    )
+
+
+def test_hand_offs_are_exported_only_where_threads_share_a_gil():
+    processes = make_result(executor="processes", handoffs_per_s=120.0, overlap=1.9)
+    row = next(csv.DictReader(io.StringIO(report.to_csv([processes]))))
+    assert row["handoffs_per_s"] == ""
+    assert "| 1.90 | - |" in report.to_markdown([processes])
+
+
 def test_speedup_series_keeps_the_latest_point_and_drops_serial():
     results = [
         make_result(executor="serial", workers=1),
