@@ -222,6 +222,12 @@ def build_parser() -> Parser:
         help="address to listen on (default: %(default)s, this machine only)",
     )
     serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address browsers are sent to, e.g. http://my-laptop.local:8000 (default: "
+        "this host and port; for 0.0.0.0, this machine's address on its network)",
+    )
     commands.add_parser("list", help="list workloads and executors")
     results = commands.add_parser(
         "results", help="show saved results, one table per workload and environment"
@@ -453,7 +459,7 @@ def _print_results(results: list[Result], fmt: str, timelines: bool = False) -> 
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from gilviz.serve import serve
+    from gilviz.serve import public_url, serve
 
     app_args = [f"--workload={args.workload}", f"--executor={args.executor}"]
     app_args += [f"--pace={args.pace}", f"--repeat={args.repeat}"]
@@ -463,8 +469,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             app_args.append(f"--{option}={value}")
     if args.no_save:
         app_args.append("--no-save")
+    try:
+        url = public_url(args.host, args.port, args.public_url)
+    except ValueError as exc:
+        _refuse(str(exc))
     with contextlib.suppress(KeyboardInterrupt):  # ctrl+c is how it stops
-        serve(args.host, args.port, app_args)
+        serve(args.host, args.port, app_args, url)
     return 0
 
 

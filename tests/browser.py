@@ -18,6 +18,16 @@ from typing import Any
 import aiohttp
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+WATCH_SOCKETS = """
+const Native = window.WebSocket;
+window.WebSocket = function (...args) {
+    const socket = new Native(...args);
+    socket.addEventListener("message", () => { window.lastSocketMessage = performance.now(); });
+    return socket;
+};
+window.WebSocket.prototype = Native.prototype;
+"""
+"""Run in the page before its own scripts: when a websocket last brought a message."""
 
 
 class Browser:
@@ -36,12 +46,13 @@ class Browser:
                 "--remote-debugging-port=0",
                 f"--user-data-dir={self.profile.name}",
                 f"--window-size={width},{height}",
-                url,
+                "about:blank",  # the page is opened once it is watched (__aenter__)
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
+        self.url = url
         self.ids = itertools.count(1)
         self.session: aiohttp.ClientSession | None = None
         self.page: aiohttp.ClientWebSocketResponse | None = None
@@ -61,6 +72,8 @@ class Browser:
                 break
             await asyncio.sleep(0.05)
         self.page = await self.session.ws_connect(pages[0]["webSocketDebuggerUrl"], max_msg_size=0)
+        await self.call("Page.addScriptToEvaluateOnNewDocument", source=WATCH_SOCKETS)
+        await self.call("Page.navigate", url=self.url)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -94,6 +107,11 @@ class Browser:
             if time.monotonic() > end:
                 raise AssertionError(f"never true in the page: {expression}")
             await asyncio.sleep(0.1)
+
+    async def settle(self, quiet_ms: int = 300, limit_s: float = 30) -> None:
+        """Wait until the page's websockets have brought nothing for `quiet_ms` (the app
+        behind it has drawn its frame), as the terminal tests wait for a quiet pty."""
+        await self.until(f"performance.now() - (window.lastSocketMessage || 0) > {quiet_ms}")
 
     async def press(self, key: str) -> None:
         """A key as a person types it (a letter), into what has focus."""
