@@ -22,6 +22,7 @@ PACES: dict[str, str] = {
     "watch": "cells of a few seconds, to watch",
     "quick": "tasks of ~0.2 s, to measure",
 }
+"""Each pace in a few words (a cell repeats as often as Repeat says)."""
 WATCH_WORK_S = 5.0
 """At the watch pace, a cell's tasks add up to about this much work done alone."""
 MAX_WORKERS = 512

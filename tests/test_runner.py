@@ -117,11 +117,19 @@ def test_a_cells_runs_add_up_other_load_and_bad_checksums_over_repeats():
     assert figures["bytes_moved"] == 0, "threads share memory: nothing crosses"
 
 
-def refusing(workload: str, size: int) -> str | None:
+class Sent(list):
+    """An emitter that keeps what the runner sends."""
+
+    def send(self, kind: str, **fields: object) -> None:
+        self.append((kind, fields))
+
+
+def refusing(workload: str, size: int, sent: Sent | None = None) -> str | None:
     """What the runner says of `size` before running it (None: it runs), when a unit of
     work sleeps 1 ms."""
     spec = ExperimentSpec(workload, (), tasks=1, task_s=1.0)  # the pace does not change it
-    experiment = runner.Experiment(spec, None, None, None)  # type: ignore[arg-type]
+    emit = sent if sent is not None else Sent()
+    experiment = runner.Experiment(spec, emit, None, None)  # type: ignore[arg-type]
     experiment.workload = dataclasses.replace(
         workloads.WORKLOADS[workload], task=lambda size, arg: time.sleep(size / 1000)
     )
@@ -141,6 +149,14 @@ def test_a_size_is_refused_when_its_estimate_passes_an_hour():
     assert refusing("cpu", 2_000_000) is None  # about 2000 s of 1 ms units
     hours = re.search(r"about ([\d.]+) hours per task", refusing("cpu", 8_000_000) or "")
     assert hours and 1.8 <= float(hours.group(1)) <= 2.7, "about 8000 s"
+
+
+def test_a_size_that_runs_is_estimated_before_any_task_of_it_runs():
+    sent = Sent()
+    assert refusing("sleep", 1500, sent) is None
+    assert sent == [("estimated", {"size": 1500, "task_s": 1.5})]
+    refused = Sent()
+    assert refusing("sleep", 3_600_001, refused) is not None and refused == []
 
 
 def test_a_tally_sums_each_workers_tasks_and_cpu_and_keeps_times_relative():

@@ -15,7 +15,8 @@ from tests.terminal import XTERM_16, Terminal, contrast
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
 SLOW_SLEEP = ["--workload", "sleep", "--executor", "threads", "--workers", "2", "--tasks", "4"]
-"""Four sleeping tasks: a run whose length `--size` (ms a task) sets."""
+SLOW_SLEEP += ["--repeat", "1"]
+"""Four sleeping tasks, once: a run whose length `--size` (ms a task) sets."""
 
 TERMINALS = {
     "256 colours": {"TERM": "xterm-256color"},
@@ -106,6 +107,7 @@ def test_kill_9_of_the_app_keeps_finished_results_and_leaves_no_runner(launch, t
 
 
 CPU_THREADS = ["--workload", "cpu", "--executor", "threads", "--workers", "2", "--tasks", "4"]
+CPU_THREADS += ["--repeat", "1"]
 
 
 def lane_glyphs(terminal: Terminal, label: str) -> str:

@@ -56,9 +56,13 @@ class Controls(Vertical):
        when focus enters or leaves. */
     Controls .field:focus-within { background: $boost; }
     Controls .field:focus-within Label { text-style: reverse bold; color: $foreground; }
-    /* The Python and Switch hints show only to say what is wrong: the plot needs the rows. */
-    Controls #python-help, Controls #switch-help { display: none; }
-    Controls #python-help.-invalid, Controls #switch-help.-invalid { display: block; }
+    Controls .field Label.inline { width: 8; padding-left: 1; }
+    Controls .field Input#repeat { width: 5; }
+    /* The Python, Switch and Repeat hints show only to say what is wrong: the plot needs the
+       rows. */
+    Controls #python-help, Controls #switch-help, Controls #repeat-help { display: none; }
+    Controls #python-help.-invalid, Controls #switch-help.-invalid,
+    Controls #repeat-help.-invalid { display: block; }
     """
     BINDINGS = [Binding("escape", "leave", "Leave field")]
 
@@ -95,9 +99,12 @@ class Controls(Vertical):
         size = "" if c.size is None else str(c.size)
         yield from _row("Size", Input(size, placeholder="auto: by pace", compact=True, id="size"))
         yield Static(id="size-help", classes="explain")
-        yield from _row("Pace", Select(_options(PACES), value=c.pace, compact=True, id="pace"))
+        with Horizontal(classes="field"):  # the pace and how often: one row, for the plot
+            yield Label("Pace")
+            yield Select(_options(PACES), value=c.pace, compact=True, id="pace")
+            yield Label("Repeat", classes="inline")
+            yield Input(str(c.repeat), compact=True, id="repeat")
         yield Static(id="pace-help", classes="explain")
-        yield from _row("Repeat", Input(str(c.repeat), compact=True, id="repeat"))
         yield Static(id="repeat-help", classes="explain")
         yield from _row(
             "Python", Input(placeholder="this one; e.g. 3.12,3.13", compact=True, id="python")
@@ -143,7 +150,7 @@ class Controls(Vertical):
         size = self._count("size", MAX_SIZE, WORKLOADS[workload].unit + " per task", optional=True)
         pace = str(self.query_one("#pace", Select).value)
         self._explain("pace", PACES[pace] if size is None else "size is set: pace is not used")
-        repeat = self._count("repeat", MAX_REPEAT, "each cell's runs: a median and a spread")
+        repeat = self._count("repeat", MAX_REPEAT, "runs of each cell")
         pythons = self._pythons()
         switch_ms = self._switch_ms()
         if self.errors or workers is None or repeat is None:
