@@ -18,7 +18,6 @@ from gilviz.engine import (
     Calibrated,
     CellDone,
     CellFailed,
-    Estimated,
     Event,
     Finished,
     run_experiment,
@@ -354,10 +353,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         def on_event(event: Event) -> None:
             nonlocal store
             display.show(event)
-            if isinstance(event, Estimated):
-                display.note(_estimate_words(event, spec))
             if isinstance(event, Calibrated):
                 sizes.setdefault(python, event.size)
+                if event.given:
+                    display.note(_estimate_words(event, spec))
             if isinstance(event, CellDone):
                 traced.append(event)
             kept = event.result if isinstance(event, CellDone | CellFailed) else None
@@ -392,7 +391,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _exit_status(finished)
 
 
-def _estimate_words(event: Estimated, spec: ExperimentSpec) -> str:
+def _estimate_words(event: Calibrated, spec: ExperimentSpec) -> str:
     """How long a given size will take, said before anything of it runs."""
     rounds = spec.warmup + spec.repeat
     serial = event.task_s * spec.tasks * rounds

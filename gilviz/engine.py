@@ -37,17 +37,13 @@ class Hello:
 
 @dataclass(frozen=True)
 class Calibrated:
+    """The task size, before any task of it runs, and how long one should take alone."""
+
     size: int
     task_s: float
     unit: str
-
-
-@dataclass(frozen=True)
-class Estimated:
-    """A given size, before anything runs: how long one task of it should take here."""
-
-    size: int
-    task_s: float
+    given: bool = False
+    """The size was given (task_s is calibration's estimate for it), not calibrated."""
 
 
 @dataclass(frozen=True)
@@ -128,15 +124,7 @@ class Finished:
 
 
 Event = (
-    Hello
-    | Estimated
-    | Calibrated
-    | CellStarted
-    | Progress
-    | TimelineUpdate
-    | CellDone
-    | CellFailed
-    | Finished
+    Hello | Calibrated | CellStarted | Progress | TimelineUpdate | CellDone | CellFailed | Finished
 )
 
 
@@ -280,9 +268,7 @@ class _ResultBuilder:
             self.env = raw["env"]
             return Hello(raw["pid"], raw["env"], raw["service_tids"])
         if kind == "calibrated":
-            return Calibrated(raw["size"], raw["task_s"], raw["unit"])
-        if kind == "estimated":
-            return Estimated(raw["size"], raw["task_s"])
+            return Calibrated(raw["size"], raw["task_s"], raw["unit"], raw.get("given", False))
         cell = Cell(**raw["cell"])
         if kind == "cell_started":
             return CellStarted(cell, raw["repeat"])

@@ -10,7 +10,6 @@ from gilviz.engine import (
     Calibrated,
     CellDone,
     CellStarted,
-    Estimated,
     Event,
     ExperimentRun,
     Finished,
@@ -74,11 +73,10 @@ class LiveRun:
         """What an event changes in the experiment's state (the app draws the rest)."""
         if isinstance(event, Hello):
             self.env = event.env
-        elif isinstance(event, Estimated):
-            self.cell = f"size {event.size}: ~{duration_words(event.task_s)} a task;"
         elif isinstance(event, Calibrated):
-            how = "calibrated" if self.run.spec.size is None else "size"
-            self.cell = f"{how}: {event.size} {event.unit} a task (~{event.task_s:.2f} s);"
+            how = "size" if event.given else "calibrated"
+            took = duration_words(event.task_s)
+            self.cell = f"{how}: {event.size} {event.unit} a task (~{took});"
             self.sizes.setdefault(self.python, event.size)
         elif isinstance(event, CellStarted):
             self.cell, self.running, self.done = event.cell.label, True, 0

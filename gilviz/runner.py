@@ -186,20 +186,24 @@ class Experiment:
 
     def run(self) -> None:
         with self._arg_source() as arg_for:
+            given = self.spec.size is not None
             if self.spec.size is not None:
-                self._refuse_hour_long_tasks(self.spec.size, arg_for)
-            size = self.spec.size or self._calibrate(arg_for)
+                size = self.spec.size
+                task_s = self._estimate(size, arg_for)
+            else:
+                task_s = self.spec.task_s or TARGET_TASK_S
+                size = self._calibrate(arg_for, task_s)
+            # Said before any task of it runs: the size, and how long a task should take.
+            self.emit.send(
+                "calibrated", size=size, task_s=task_s, unit=self.workload.unit, given=given
+            )
             arg = arg_for(size)
+            self.crossing = _Crossing(len(pickle.dumps(arg)))
             expected = reference.expected_checksum(self.spec.workload, size, arg)
-            reference_start = time.monotonic()
-            value = self.workload.task(size, arg)
-            reference_s = time.monotonic() - reference_start
-            self.emit.send("calibrated", size=size, task_s=reference_s, unit=self.workload.unit)
-            crossing = len(pickle.dumps(arg)) + len(pickle.dumps(value))
             batch = executors.Batch(
                 self.spec.workload, size, self.spec.tasks, arg, record=self.spec.timeline
             )
-            runs = [_CellRuns(cell, crossing * batch.tasks) for cell in self.spec.cells]
+            runs = [_CellRuns(cell) for cell in self.spec.cells]
             rounds = self.spec.warmup + self.spec.repeat
             for number in range(rounds):
                 repeat = number - self.spec.warmup  # warm-up rounds are negative, and not kept
@@ -208,10 +212,12 @@ class Experiment:
                         continue
                     self._run_once(runs_of_cell, batch, expected, repeat)
                     if number == rounds - 1 and not runs_of_cell.failed:
-                        self.emit.send("cell_finished", **runs_of_cell.figures(batch))
+                        figures = runs_of_cell.figures(batch, self.crossing.per_task)
+                        self.emit.send("cell_finished", **figures)
 
-    def _refuse_hour_long_tasks(self, size: int, arg_for: Any) -> None:
-        """A given size is checked against calibration before any task of it runs."""
+    def _estimate(self, size: int, arg_for: Any) -> float:
+        """How long one task of a given size takes here, from calibration (nothing of that
+        size runs); refused above an hour."""
         if self.workload.sized_in_ms:
             estimate_s = size / 1000
         else:
@@ -224,7 +230,7 @@ class Experiment:
                 f"machine (over the 1 hour limit); choose a smaller --size or leave it out "
                 f"to calibrate"
             )
-        self.emit.send("estimated", size=size, task_s=estimate_s)
+        return estimate_s
 
     @contextlib.contextmanager
     def _arg_source(self) -> Iterator[Any]:
@@ -246,9 +252,8 @@ class Experiment:
         cpu_task(size)
         return time.monotonic() - start
 
-    def _calibrate(self, arg_for: Any, target: float | None = None) -> int:
+    def _calibrate(self, arg_for: Any, target: float) -> int:
         """A size for which one task alone takes about `target` (like pyperf's loops)."""
-        target = target or self.spec.task_s or TARGET_TASK_S
         if self.workload.sized_in_ms:
             return max(1, round(target * 1000))
         target = target / 2 if self.spec.workload == "mixed" else target
@@ -313,6 +318,7 @@ class Experiment:
         self.emit.progress(force=True, **tally.progress(cell, self.probe.latest()))
 
     def _on_done(self, record: dict[str, Any], tally: _Tally, cell: Cell) -> None:
+        self.crossing.see(record["value"])
         tally.add(record)
         self.emit.progress(**tally.progress(cell, self.probe.latest()))
 
@@ -322,12 +328,27 @@ class Refused(ValueError):
 
 
 @dataclasses.dataclass
+class _Crossing:
+    """Bytes a task's argument and result take pickled: what crosses to another process or
+    interpreter and back (the result measured once, from the first task that returns)."""
+
+    arg_bytes: int
+    value_bytes: int | None = None
+
+    def see(self, value: Any) -> None:
+        if self.value_bytes is None:
+            self.value_bytes = len(pickle.dumps(value))
+
+    @property
+    def per_task(self) -> int:
+        return self.arg_bytes + (self.value_bytes or 0)
+
+
+@dataclasses.dataclass
 class _CellRuns:
     """What the runs of one cell measured so far."""
 
     cell: Cell
-    bytes_moved: int
-    """Bytes the tasks' arguments and results take pickled, for every run's tasks."""
     failed: bool = False
     walls: list[float] = dataclasses.field(default_factory=list)
     startups: list[float] = dataclasses.field(default_factory=list)
@@ -363,8 +384,8 @@ class _CellRuns:
         self.bad += tally.bad
         self.last = tally
 
-    def figures(self, batch: executors.Batch) -> dict[str, Any]:
-        """The cell_finished event's fields."""
+    def figures(self, batch: executors.Batch, crossing: int) -> dict[str, Any]:
+        """The cell_finished event's fields; `crossing`: bytes a task moves, pickled."""
         assert self.last is not None
         crosses = self.cell.executor in ("processes", "interpreters")
         return {
@@ -376,7 +397,7 @@ class _CellRuns:
             "cpu_totals": self.cpu_totals,
             "process_cpus": self.process_cpus,
             "other_cores": usage.other_cores(self.other_cpu_s, sum(self.walls)),
-            "bytes_moved": self.bytes_moved if crosses else 0,
+            "bytes_moved": crossing * batch.tasks if crosses else 0,
             "bad_checksums": self.bad,
             "per_worker": self.last.per_worker_summary(),
             "records": self.last.records,

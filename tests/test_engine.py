@@ -81,12 +81,14 @@ def test_each_cell_ends_with_a_progress_event_that_counts_all_its_tasks():
         assert (last.done, last.total) == (6, 6)
 
 
-def test_a_given_size_is_reported_as_given_with_the_time_one_task_took():
+def test_a_given_size_is_reported_as_given_before_any_task_runs():
     events = []
     run_experiment(ExperimentSpec("sleep", (), tasks=1, size=30), on_event=events.append)
-    calibrated = next(e for e in events if type(e).__name__ == "Calibrated")
-    assert (calibrated.size, calibrated.unit) == (30, "ms asleep")
-    assert calibrated.task_s >= 0.03, "one 30 ms sleep, timed"
+    kinds = [type(e).__name__ for e in events]
+    calibrated = events[kinds.index("Calibrated")]
+    assert (calibrated.size, calibrated.unit, calibrated.given) == (30, "ms asleep", True)
+    assert calibrated.task_s == 0.03, "a sleep of 30 ms is sized in ms"
+    assert kinds.index("Calibrated") < kinds.index("CellStarted")
 
 
 @pytest.mark.parametrize("executor", UNAVAILABLE)

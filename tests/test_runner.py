@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import re
 import time
 
@@ -64,7 +65,7 @@ def calibrated(workload: str, task_s: float | None) -> int:
     experiment.workload = dataclasses.replace(
         workloads.WORKLOADS[workload], task=lambda size, arg: time.sleep(size / 1000)
     )
-    return experiment._calibrate(lambda size: None)
+    return experiment._calibrate(lambda size: None, task_s or runner.TARGET_TASK_S)
 
 
 def test_calibration_aims_a_task_at_the_pace_it_is_given():
@@ -84,7 +85,7 @@ def test_mixed_calibrates_its_cpu_part_alone_and_the_others_get_their_argument()
             workloads.WORKLOADS[name],
             task=lambda size, arg, seen=seen: seen.append(arg) or time.sleep(size / 1000),
         )
-        experiment._calibrate(lambda size: ("arg for", size))
+        experiment._calibrate(lambda size: ("arg for", size), 0.02)
     assert args["mixed"] and set(args["mixed"]) == {0.0}, "no sleep while its cpu part is timed"
     assert args["cpu"] and all(arg[0] == "arg for" for arg in args["cpu"])
     assert [arg[1] for arg in args["cpu"]] == sorted({arg[1] for arg in args["cpu"]})
@@ -103,16 +104,16 @@ def tally_with(bad: int) -> runner._Tally:
 
 def test_a_cells_runs_add_up_other_load_and_bad_checksums_over_repeats():
     batch = executors.Batch("cpu", 10, 1, None)
-    crossing = runner._CellRuns(Cell("interpreters", 2), bytes_moved=1234)
+    crossing = runner._CellRuns(Cell("interpreters", 2))
     for other_s, bad in ((3.0, 1), (2.0, 2)):  # 20 s: enough ticks for up to 200 cores
         crossing.add(timing(10.0, other_s), tally_with(bad), [], None)
-    figures = crossing.figures(batch)
+    figures = crossing.figures(dataclasses.replace(batch, tasks=2), 617)
     assert figures["other_cores"] == pytest.approx(0.25), "5 s of other CPU over 20 s"
-    assert (figures["bad_checksums"], figures["bytes_moved"]) == (3, 1234)
-    unknown = runner._CellRuns(Cell("threads", 2), bytes_moved=1234)
+    assert (figures["bad_checksums"], figures["bytes_moved"]) == (3, 1234), "617 bytes x 2 tasks"
+    unknown = runner._CellRuns(Cell("threads", 2))
     for other_s in (None, 2.0):
         unknown.add(timing(10.0, other_s), tally_with(0), [], None)
-    figures = unknown.figures(batch)
+    figures = unknown.figures(batch, 617)
     assert figures["other_cores"] is None, "one run the machine could not measure"
     assert figures["bytes_moved"] == 0, "threads share memory: nothing crosses"
 
@@ -134,9 +135,10 @@ def refusing(workload: str, size: int, sent: Sent | None = None) -> str | None:
         workloads.WORKLOADS[workload], task=lambda size, arg: time.sleep(size / 1000)
     )
     try:
-        experiment._refuse_hour_long_tasks(size, lambda size: None)
+        estimate_s = experiment._estimate(size, lambda size: None)
     except runner.Refused as refused:
         return str(refused)
+    emit.send("estimated", task_s=estimate_s)
     return None
 
 
@@ -151,12 +153,21 @@ def test_a_size_is_refused_when_its_estimate_passes_an_hour():
     assert hours and 1.8 <= float(hours.group(1)) <= 2.7, "about 8000 s"
 
 
-def test_a_size_that_runs_is_estimated_before_any_task_of_it_runs():
+def test_a_given_size_is_estimated_from_calibration_without_running_it():
     sent = Sent()
     assert refusing("sleep", 1500, sent) is None
-    assert sent == [("estimated", {"size": 1500, "task_s": 1.5})]
-    refused = Sent()
-    assert refusing("sleep", 3_600_001, refused) is not None and refused == []
+    assert sent == [("estimated", {"task_s": 1.5})]
+    sent.clear()
+    assert refusing("cpu", 500_000, sent) is None  # 1 ms units: about 500 s, none of it run
+    assert sent[0][1]["task_s"] == pytest.approx(500, rel=0.3)
+
+
+def test_the_bytes_a_task_moves_are_its_argument_and_its_first_result_pickled():
+    crossing = runner._Crossing(arg_bytes=100)
+    assert crossing.per_task == 100
+    crossing.see(b"x" * 1000)
+    crossing.see(b"")  # later results do not change it
+    assert crossing.per_task == 100 + len(pickle.dumps(b"x" * 1000))
 
 
 def test_a_tally_sums_each_workers_tasks_and_cpu_and_keeps_times_relative():
