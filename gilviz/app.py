@@ -185,16 +185,22 @@ class GilvizApp(App[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         width, height = event.size
-        self.screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "too-small")
-        self.screen.set_class(height < SHORT_BELOW, "short")
-        self.cpu_panel.worker_rows = 2 if height < SHORT_BELOW else WORKER_ROWS
-        self.timeline_panel.most_lanes = max(2, min(16, (height - 20) // 2))
-        narrow = width < WIDE_FROM
-        if narrow != self.screen.has_class("narrow"):
-            self.screen.set_class(narrow, "narrow")
+        screen, narrow = self.screen, width < WIDE_FROM
+        if narrow != screen.has_class("narrow"):
             self.plot.display = not narrow  # p still shows it
             self.footer.compact = narrow  # every key still fits in 80 columns
             self.footer.show_command_palette = not narrow  # ctrl+p still opens it
+        classes = {
+            "too-small": width < MIN_SIZE[0] or height < MIN_SIZE[1],
+            "short": height < SHORT_BELOW,
+            "narrow": narrow,
+        }
+        if any(screen.has_class(name) != on for name, on in classes.items()):
+            for name, on in classes.items():  # one restyle of every widget, not one a class
+                screen.set_class(on, name, update=False)
+            screen.update_node_styles()
+        self.cpu_panel.worker_rows = 2 if height < SHORT_BELOW else WORKER_ROWS
+        self.timeline_panel.most_lanes = max(2, min(16, (height - 20) // 2))
 
     def _load_saved_results(self) -> None:
         if self.store is None:

@@ -120,7 +120,7 @@ def lane_glyphs(terminal: Terminal, label: str) -> str:
     "env", [TERMINALS["NO_COLOR=1"], TERMINALS["TERM=xterm"]], ids=["NO_COLOR=1", "TERM=xterm"]
 )
 def test_the_timeline_reads_without_colour_live_and_on_a_chosen_row(launch, env):
-    terminal = launch([*CPU_THREADS, "--size", "8000000"], **env)  # ~0.3 s a task here
+    terminal = launch([*CPU_THREADS, "--size", "3000000"], **env)  # ~0.4 s a task here
     terminal.wait_for("Experiment")
     terminal.press("r")
     terminal.wait_for("Timeline · threads x2 on cpu")

@@ -29,7 +29,7 @@ def result(step: tour.Step, speedup: float, spread: float = 0.05, **figures) -> 
         workload=step.workload,
         executor=step.executor,
         workers=workers,
-        repeat=3,
+        repeat=figures.pop("repeat", 3),
         speedup=speedup,
         speedup_low=speedup - spread,
         speedup_high=speedup + spread,
@@ -202,8 +202,22 @@ def test_the_timeline_step_reads_turns_against_overlap():
     assert tour.timeline_outcome(turns, tour.conclude(CPU_PROCESSES, None)).status == "failed"
 
 
-def test_the_tour_runs_headless_to_the_end_as_a_markdown_report(capsys):
-    assert main(["tour", "--format", "markdown", "--repeat", "1"]) == 0
+def test_the_tour_runs_headless_to_the_end_as_a_markdown_report(capsys, monkeypatch):
+    """The command's wiring and report, each step's run answered from recorded figures (the
+    app's tour test runs every step for real)."""
+    asked = []
+
+    def recorded(spec, python=None, on_event=None):
+        from gilviz.engine import Finished
+
+        asked.append(spec)
+        step = next(s for s in tour.STEPS if s.workload == spec.workload)
+        baseline = make_result(workload=step.workload, executor="serial", workers=1, env=TWO_CORES)
+        return Finished([baseline, result(step, 1.0, spread=0.0, repeat=1)])
+
+    monkeypatch.setattr("gilviz.cli.run_experiment", recorded)
+    assert main(["tour", "--format", "markdown", "--repeat", "1", "--pace", "watch"]) == 0
+    assert [(s.repeat, s.task_s) for s in asked] == [(1, tour.TASK_S["watch"])] * 6
     report = capsys.readouterr().out
     headings = re.findall(r"^## (\d)\. (.+)$", report, flags=re.M)
     assert [title for _, title in headings] == list(tour.TITLES)
