@@ -73,6 +73,8 @@ class Browser:
             await asyncio.sleep(0.05)
         self.page = await self.session.ws_connect(pages[0]["webSocketDebuggerUrl"], max_msg_size=0)
         await self.call("Page.addScriptToEvaluateOnNewDocument", source=WATCH_SOCKETS)
+        await self.call("Network.enable")  # this machine reaches no font service: fail at once
+        await self.call("Network.setBlockedURLs", urls=["*fonts.googleapis.com*"])
         await self.call("Page.navigate", url=self.url)
         return self
 
