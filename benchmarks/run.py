@@ -377,6 +377,34 @@ def finding_workers(calls: int) -> None:
     print(f"psutil scan    {spread([t / calls * 1000 for t in scan], '{:.3f}')} ms a call")
 
 
+def tours(count: int) -> None:
+    """Headless tours in a row: what each step concluded, counted (steps 1-4 and 7 should
+    hold on a quiet machine with two cores, and never be contradicted)."""
+    from collections import Counter
+
+    from gilviz import tour
+    from gilviz.pythons import Describer, candidates
+
+    pythons = Describer().describe(candidates())
+    seen: list[Counter[str]] = [Counter() for _ in tour.TITLES]
+    took: list[float] = []
+    for _ in range(count):
+        start = time.monotonic()
+        outcomes = tour.run_tour(
+            lambda spec, python: run_experiment(spec, python).results, usable_cores(), pythons
+        )
+        took.append(time.monotonic() - start)
+        for counter, outcome in zip(seen, outcomes, strict=True):
+            counter[outcome.status] += 1
+    print(
+        f"\n## {count} headless tours (repeat {tour.REPEAT}, quick pace), "
+        f"each {spread(took, '{:.1f}')} s: what each step concluded"
+    )
+    print(f"{'step':<34}" + "".join(f"{status:>14}" for status in tour.STATUSES))
+    for n, (title, counter) in enumerate(zip(tour.TITLES, seen, strict=True), 1):
+        print(f"{f'{n}. {title}':<34}" + "".join(f"{counter[s]:>14}" for s in tour.STATUSES))
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "physics": lambda a: physics(1 if a.quick else 3),
     "stability": lambda a: stability(2 if a.quick else 4),
@@ -389,17 +417,29 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "terminal": lambda a: terminal(5 if a.quick else 15),
     "tiny": lambda a: many_tiny_tasks(),
     "workers": lambda a: finding_workers(50 if a.quick else 200),
+    "tours": lambda a: tours(3 if a.quick else 20),
 }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter windows, fewer repeats")
+    parser.add_argument(
+        "--busy", action="store_true", help="keep one core busy meanwhile (another program)"
+    )
     parser.add_argument("sections", nargs="*", choices=[*SECTIONS, []], help="default: all")
     args = parser.parse_args()
     print(f"# gilviz benchmarks: Python {sys.version.split()[0]}, {usable_cores()} usable cores")
-    for name in args.sections or SECTIONS:
-        SECTIONS[name](args)
+    burner = None
+    if args.busy:
+        burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        print(f"# one core kept busy by another program (pid {burner.pid})")
+    try:
+        for name in args.sections or SECTIONS:
+            SECTIONS[name](args)
+    finally:
+        if burner is not None:
+            burner.kill()
 
 
 if __name__ == "__main__":
