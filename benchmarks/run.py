@@ -22,10 +22,10 @@ from pathlib import Path
 
 import psutil
 
-from gilviz.engine import run_experiment
-from gilviz.environment import usable_cores
-from gilviz.spec import Cell, Choice, ExperimentSpec
-from gilviz.workloads import cpu_task
+from gilviz.analysis.engine import run_experiment
+from gilviz.measure.environment import usable_cores
+from gilviz.measure.workloads import cpu_task
+from gilviz.protocol.spec import Cell, Choice, ExperimentSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,7 +57,7 @@ def physics(repeat: int) -> None:
 def stability(runs: int) -> None:
     """The default headless experiment, run again and again: its speedups should agree with
     each other within their own reported noise, and flags should mark the runs that do not."""
-    from gilviz.report import flag, noise
+    from gilviz.analysis.report import flag, noise
 
     print(f"\n## Stability: {runs} default runs (threads,processes x2 on cpu, warm-up + 3 runs)")
     print(f"{'run':<5}{'threads':>10}{'processes':>11}{'noise':>8}  flags")
@@ -80,8 +80,8 @@ def stability(runs: int) -> None:
 def scaling() -> None:
     """The timeline's figures as workers grow, up to the usable cores: threads on cpu keep
     one running at a time, processes and threads on hash run as many as there are cores."""
-    from gilviz.results import gil_wait_share
-    from gilviz.spec import default_workers
+    from gilviz.analysis.results import gil_wait_share
+    from gilviz.protocol.spec import default_workers
 
     workers = default_workers(usable_cores())
     print(f"\n## Scaling, workers {workers}, tasks = 2 x most workers, tasks ~0.1 s alone")
@@ -102,7 +102,7 @@ def overhead(pairs: int) -> None:
     size = 1_500_000
     tasks = 4
     plain = (
-        "import time; from gilviz.workloads import cpu_task\n"
+        "import time; from gilviz.measure.workloads import cpu_task\n"
         f"t = time.monotonic()\nfor _ in range({tasks}): cpu_task({size})\n"
         "print(time.monotonic() - t)"
     )
@@ -120,8 +120,8 @@ def overhead(pairs: int) -> None:
 
 def timeline_cost(pairs: int) -> None:
     """What recording the timeline costs: a task alone in this process, then whole cells."""
-    from gilviz import timeline
-    from gilviz.workloads import hash_task
+    from gilviz.measure import timeline
+    from gilviz.measure.workloads import hash_task
 
     print(
         f"\n## Timeline recording: time with / time without (target <= 1.02), {pairs} pairs;"
@@ -167,8 +167,8 @@ def timeline_memory() -> None:
     """A long cell's timeline stays bounded: ten minutes of 8 threads taking 5 ms turns."""
     import tracemalloc
 
-    from gilviz.runner import TRACE_BUDGET
-    from gilviz.timeline import RUN, STALL, Collector
+    from gilviz.measure.runner import TRACE_BUDGET
+    from gilviz.measure.timeline import RUN, STALL, Collector
 
     ms = 1_000_000
     tracemalloc.start()
@@ -194,7 +194,7 @@ def timeline_memory() -> None:
 
 def lateness(windows: int, seconds: float) -> None:
     """Event-loop lateness of the app while an 8-thread cpu experiment runs."""
-    from gilviz.app import GilvizApp
+    from gilviz.app.app import GilvizApp
 
     async def measure(in_process: bool, timeline: bool = True) -> list[float]:
         app = GilvizApp(choice=Choice("cpu", "threads", 8, tasks=400, size=200_000), store=None)
@@ -346,7 +346,7 @@ def _drain(fd: int, seconds: float) -> int:
 
 def many_tiny_tasks() -> None:
     """100,000 tiny tasks through the engine: events stay few, the reader keeps up."""
-    from gilviz.engine import Progress
+    from gilviz.analysis.engine import Progress
 
     counted = {"events": 0}
 
@@ -367,7 +367,7 @@ def many_tiny_tasks() -> None:
 
 def finding_workers(calls: int) -> None:
     """Finding a run's pool processes once a tick: Linux's children lists against a full scan."""
-    from gilviz.sampler import descendants
+    from gilviz.app.sampler import descendants
 
     me = psutil.Process()
     cheap = timeit.repeat(lambda: descendants(me), number=calls, repeat=5)
@@ -382,8 +382,8 @@ def tours(count: int) -> None:
     hold on a quiet machine with two cores, and never be contradicted)."""
     from collections import Counter
 
-    from gilviz import tour
-    from gilviz.pythons import Describer, candidates
+    from gilviz.analysis import tour
+    from gilviz.analysis.pythons import Describer, candidates
 
     pythons = Describer().describe(candidates())
     seen: list[Counter[str]] = [Counter() for _ in tour.TITLES]

@@ -1,5 +1,5 @@
 """`python -m gilviz` is the same as the `gilviz` command."""
 
-from gilviz.cli import main
+from gilviz.cli.main import main
 
 raise SystemExit(main())

@@ -15,9 +15,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from gilviz.app import GilvizApp
-from gilviz.spec import Choice
-from gilviz.store import ResultStore
+from gilviz.analysis.store import ResultStore
+from gilviz.app.app import GilvizApp
+from gilviz.protocol.spec import Choice
 
 HERE = Path(__file__).resolve().parent
 SIZE = (120, 36)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gilviz.app import GilvizApp
-from gilviz.pythons import Python
-from gilviz.sampler import Sampler
-from gilviz.spec import Choice
-from gilviz.store import ResultStore
+from gilviz.analysis.pythons import Python
+from gilviz.analysis.store import ResultStore
+from gilviz.app.app import GilvizApp
+from gilviz.app.sampler import Sampler
+from gilviz.protocol.spec import Choice
 
 ENV = {"implementation": "CPython", "python": "3.12.0", "gil_enabled": True, "usable_cores": 4}
 PYTHONS = [Python(sys.executable, "3.12.0", "CPython")]

@@ -8,7 +8,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from gilviz.results import Result
+from gilviz.analysis.results import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository root."""

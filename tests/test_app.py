@@ -12,15 +12,15 @@ import pytest
 from textual.widget import Widget
 from textual.widgets import Input, ProgressBar, Select
 
-from gilviz.app import GilvizApp, RunnerEvent
-from gilviz.engine import CellStarted, ExperimentRun, Progress
-from gilviz.environment import usable_cores
-from gilviz.live_run import LiveRun
-from gilviz.spec import Cell, Choice, ExperimentSpec, default_workers
-from gilviz.store import ResultStore
-from gilviz.widgets.help import HelpScreen
-from gilviz.widgets.plot import SpeedupPlot
-from gilviz.widgets.results import ResultsLog
+from gilviz.analysis.engine import CellStarted, ExperimentRun, Progress
+from gilviz.analysis.store import ResultStore
+from gilviz.app.app import GilvizApp, RunnerEvent
+from gilviz.app.live_run import LiveRun
+from gilviz.app.widgets.help import HelpScreen
+from gilviz.app.widgets.plot import SpeedupPlot
+from gilviz.app.widgets.results import ResultsLog
+from gilviz.measure.environment import usable_cores
+from gilviz.protocol.spec import Cell, Choice, ExperimentSpec, default_workers
 from tests.app_fixtures import make_app
 from tests.conftest import make_result
 
@@ -231,7 +231,7 @@ async def test_an_unavailable_executor_says_why(tmp_path):
         app.query_one("#executor", Select).value = "interpreters"
         await pilot.pause()
         help_line = str(app.query_one("#executor-help").render())
-        from gilviz.executors import availability
+        from gilviz.measure.executors import availability
 
         if availability("interpreters")[0]:
             assert "sub-interpreter" in help_line
@@ -334,7 +334,7 @@ async def test_the_plot_follows_the_chosen_workload(tmp_path):
 def test_start_up_leaves_slow_imports_for_later():
     """plotext and Markdown load after the first frame (they cost ~40 ms each at launch)."""
     slow = "{'plotext', 'markdown_it'}"
-    code = f"import sys, gilviz.cli, gilviz.app; print({slow} & set(sys.modules))"
+    code = f"import sys, gilviz.cli.main, gilviz.app.app; print({slow} & set(sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "set()"
 
@@ -512,7 +512,7 @@ async def test_the_palette_runs_commands_and_chooses_by_a_partial_name(tmp_path)
 
 
 async def test_the_tour_runs_every_step_live_and_ends_with_what_this_machine_showed(tmp_path):
-    from gilviz import tour
+    from gilviz.analysis import tour
 
     app = make_app(tmp_path)  # Repeat 1: each step one round after its warm-up
     async with app.run_test(size=(120, 36)) as pilot:

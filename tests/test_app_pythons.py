@@ -8,10 +8,10 @@ import sys
 import pytest
 from textual.widgets import Input
 
-from gilviz import pythons
-from gilviz.app import GilvizApp
-from gilviz.spec import Choice
-from gilviz.store import ResultStore
+from gilviz.analysis import pythons
+from gilviz.analysis.store import ResultStore
+from gilviz.app.app import GilvizApp
+from gilviz.protocol.spec import Choice
 from tests.app_fixtures import ENV, frozen_sampler
 from tests.test_app import until_idle
 from tests.test_pythons import real_python

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gilviz.app import LIVE_REFRESH_S, GilvizApp
-from gilviz.spec import WATCH_WORK_S, Choice
-from gilviz.widgets.timeline import TimelinePanel
+from gilviz.app.app import LIVE_REFRESH_S, GilvizApp
+from gilviz.app.widgets.timeline import TimelinePanel
+from gilviz.protocol.spec import WATCH_WORK_S, Choice
 from tests.app_fixtures import make_app
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
@@ -55,7 +55,7 @@ async def test_threads_get_live_lanes_then_the_recorded_timeline(tmp_path):
 
 
 async def test_a_row_without_a_timeline_says_so(tmp_path):
-    from gilviz.store import ResultStore
+    from gilviz.analysis.store import ResultStore
     from tests.conftest import make_result
 
     store = ResultStore(tmp_path / "results.jsonl")

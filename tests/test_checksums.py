@@ -1,11 +1,11 @@
-"""Task checksums against gilviz/reference.py, and a wrong one counted bad or the run invalid."""
+"""Task checksums against measure/reference.py; a wrong one is counted bad, the run invalid."""
 
 from __future__ import annotations
 
 import pytest
 
-from gilviz import executors, reference, runner, workloads
-from gilviz.timeline import Collector
+from gilviz.measure import executors, reference, runner, workloads
+from gilviz.measure.timeline import Collector
 
 PINNED = [  # (workload, size, checksum), worked out once and written down
     ("cpu", 1, 0),

@@ -11,8 +11,8 @@ import sys
 import psutil
 import pytest
 
-from gilviz.cli import main
-from gilviz.store import ResultStore
+from gilviz.analysis.store import ResultStore
+from gilviz.cli.main import main
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
 QUICK_RUN = [
@@ -65,7 +65,7 @@ def test_bad_input_is_one_clear_line_and_exit_2(args, words, capsys):
 
 
 def test_an_unavailable_executor_is_refused_with_the_reason(capsys):
-    unavailable = pytest.importorskip("gilviz.executors").availability("interpreters")
+    unavailable = pytest.importorskip("gilviz.measure.executors").availability("interpreters")
     if unavailable[0]:
         pytest.skip("InterpreterPoolExecutor exists on this Python")
     with pytest.raises(SystemExit) as exit_info:

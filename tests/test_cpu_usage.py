@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from gilviz import reference, usage, workloads
-from gilviz.engine import run_experiment
-from gilviz.spec import Cell, ExperimentSpec
+from gilviz.analysis.engine import run_experiment
+from gilviz.measure import reference, usage, workloads
+from gilviz.protocol.spec import Cell, ExperimentSpec
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
 
@@ -116,9 +116,9 @@ def test_readings_count_worker_processes_only_when_asked():
 
 def test_a_reading_counts_the_front_end_that_started_this_process():
     """The runner's parent is the app or CLI: its CPU is gilviz's, not another program's."""
-    from gilviz.usage import process_cpu_s
+    from gilviz.measure.usage import process_cpu_s
 
-    ask = "from gilviz.usage import Reading; print(Reading.now().front_s)"
+    ask = "from gilviz.measure.usage import Reading; print(Reading.now().front_s)"
     mine_before = process_cpu_s(os.getpid()) or 0.0
     front = float(
         subprocess.run([sys.executable, "-c", ask], capture_output=True, text=True).stdout

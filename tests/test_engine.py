@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import psutil
 import pytest
 
-from gilviz.engine import (
+from gilviz.analysis.engine import (
     CellDone,
     CellFailed,
     CellStarted,
@@ -21,9 +21,9 @@ from gilviz.engine import (
     Progress,
     run_experiment,
 )
-from gilviz.executors import availability
-from gilviz.spec import EXECUTORS, Cell, ExperimentSpec
-from gilviz.workloads import WORKLOADS
+from gilviz.measure.executors import availability
+from gilviz.measure.workloads import WORKLOADS
+from gilviz.protocol.spec import EXECUTORS, Cell, ExperimentSpec
 
 TINY = {"cpu": 2000, "hash": 1, "sleep": 5, "net": 2, "disk": 1, "mixed": 1000, "payload": 100}
 AVAILABLE = [e for e in EXECUTORS if availability(e)[0]]
@@ -224,7 +224,7 @@ def test_asyncio_counts_each_task_its_own_cpu_not_its_neighbours():
 async def test_a_metered_coroutine_is_cancelled_through_the_meter():
     import asyncio
 
-    from gilviz.workloads import _Metered
+    from gilviz.measure.workloads import _Metered
 
     metered = _Metered(asyncio.sleep(30))
     task = asyncio.ensure_future(_await(metered))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gilviz import environment
+from gilviz.measure import environment
 
 
 def write(folder: Path, name: str, text: str) -> None:

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from gilviz import executors, workloads
-from gilviz.engine import run_experiment
-from gilviz.spec import Cell, ExperimentSpec
+from gilviz.analysis.engine import run_experiment
+from gilviz.measure import executors, workloads
+from gilviz.protocol.spec import Cell, ExperimentSpec
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
 

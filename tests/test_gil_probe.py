@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from gilviz import runner
+from gilviz.measure import runner
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
 

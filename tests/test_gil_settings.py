@@ -11,10 +11,11 @@ import sys
 
 import pytest
 
-from gilviz import environment, report
-from gilviz.cli import main
-from gilviz.environment import gil_enabled
-from gilviz.spec import parse_gil_settings, parse_switch_intervals
+from gilviz.analysis import report
+from gilviz.cli.main import main
+from gilviz.measure import environment
+from gilviz.measure.environment import gil_enabled
+from gilviz.protocol.spec import parse_gil_settings, parse_switch_intervals
 from tests.test_store_and_report import make_result
 
 FREE_THREADED = shutil.which("python3.14t") or shutil.which("python3.13t")

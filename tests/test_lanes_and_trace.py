@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from gilviz import lanes
-from gilviz.cli import main
-from gilviz.timeline import IO, RUN, STALL, STATES, C, Collector, bin_intervals
-from gilviz.trace import chrome_trace
+from gilviz.analysis import lanes
+from gilviz.analysis.trace import chrome_trace
+from gilviz.cli.main import main
+from gilviz.measure.timeline import IO, RUN, STALL, STATES, C, Collector, bin_intervals
 from tests.conftest import make_result
 
 MS = 1_000_000

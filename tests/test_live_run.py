@@ -3,7 +3,7 @@ another, and the progress line's words come from what happened."""
 
 from __future__ import annotations
 
-from gilviz.engine import (
+from gilviz.analysis.engine import (
     Calibrated,
     CellDone,
     CellFailed,
@@ -13,8 +13,8 @@ from gilviz.engine import (
     Hello,
     Progress,
 )
-from gilviz.live_run import LiveRun
-from gilviz.spec import Cell, ExperimentSpec, variants
+from gilviz.app.live_run import LiveRun
+from gilviz.protocol.spec import Cell, ExperimentSpec, variants
 from tests.conftest import make_result
 
 SPEC = ExperimentSpec("cpu", (Cell("threads", 2),), tasks=4)

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from gilviz import runner, workloads
-from gilviz.engine import CellDone, TimelineUpdate, run_experiment
-from gilviz.spec import Cell, ExperimentSpec
+from gilviz.analysis.engine import CellDone, TimelineUpdate, run_experiment
+from gilviz.measure import runner, workloads
+from gilviz.protocol.spec import Cell, ExperimentSpec
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
 
@@ -70,7 +70,7 @@ def test_live_lanes_of_threads_carry_the_runner_process_not_a_thread_id():
 
 
 def test_a_recorded_task_hands_its_timeline_over_with_its_record():
-    from gilviz import timeline
+    from gilviz.measure import timeline
 
     record = workloads.run_task("cpu", 20_000, 0, None, False, record=True)
     timeline.detach()

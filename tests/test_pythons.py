@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gilviz import pythons
-from gilviz.cli import python_lines
+from gilviz.analysis import pythons
+from gilviz.cli.main import python_lines
 
 PYENV = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
 FREE_THREADED = shutil.which("python3.13t") or shutil.which("python3.14t")
@@ -106,7 +106,7 @@ def test_a_real_free_threaded_build_describes_itself(tmp_path):
 
 
 def test_gilviz_list_shows_the_pythons(capsys):
-    from gilviz.cli import main
+    from gilviz.cli.main import main
 
     assert main(["list"]) == 0
     out = capsys.readouterr().out
@@ -114,7 +114,7 @@ def test_gilviz_list_shows_the_pythons(capsys):
 
 
 def test_one_run_under_two_pythons_gives_each_its_own_baseline_and_table(capsys):
-    from gilviz.cli import main
+    from gilviz.cli.main import main
 
     a, b = real_python("3.12"), real_python("3.13")
     run = ["run", "--workload", "sleep", "--size", "1", "--executor", "threads", "--workers", "2"]
@@ -133,7 +133,7 @@ def test_one_run_under_two_pythons_gives_each_its_own_baseline_and_table(capsys)
 
 
 def test_a_bad_path_among_several_is_refused_before_anything_runs(capsys):
-    from gilviz.cli import main
+    from gilviz.cli.main import main
 
     with pytest.raises(SystemExit) as exit:
         main(["run", "--python", f"{sys.executable},/no/such/python", "--no-save"])

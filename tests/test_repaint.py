@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.geometry import Region
 
-from gilviz.widgets.repaint import changed_regions
+from gilviz.app.widgets.repaint import changed_regions
 
 
 def test_unchanged_lines_send_nothing():

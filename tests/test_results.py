@@ -1,7 +1,7 @@
 import pytest
 
-from gilviz.results import Result, Spread, gil_wait_share, ideal_speedup
-from gilviz.verdict import verdict
+from gilviz.analysis.results import Result, Spread, gil_wait_share, ideal_speedup
+from gilviz.analysis.verdict import verdict
 from tests.conftest import make_result
 
 
@@ -120,7 +120,7 @@ def test_the_help_states_the_efficiency_the_results_compute():
     """The help's formula and worked example are the code's: efficiency = speedup / ideal."""
     import re
 
-    from gilviz.widgets.help import HELP
+    from gilviz.app.widgets.help import HELP
 
     text = " ".join(HELP.split())
     assert "efficiency = speedup / the ideal speedup" in text

@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from gilviz import executors, runner, usage, workloads
-from gilviz.engine import CellStarted, run_experiment
-from gilviz.spec import Cell, ExperimentSpec
-from gilviz.timeline import Collector
+from gilviz.analysis.engine import CellStarted, run_experiment
+from gilviz.measure import executors, runner, usage, workloads
+from gilviz.measure.timeline import Collector
+from gilviz.protocol.spec import Cell, ExperimentSpec
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
 

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 import psutil
 import pytest
 
-from gilviz import sampler as sampler_module
-from gilviz.engine import CellStarted, Event, ExperimentRun, Hello, Progress
-from gilviz.sampler import HISTORY, CpuHistory, Sampler, _descendant_pids, descendants
-from gilviz.spec import Cell, ExperimentSpec
-from gilviz.widgets.cpu import HEAT_STRIP_FROM, CpuPanel, spark
+from gilviz.analysis.engine import CellStarted, Event, ExperimentRun, Hello, Progress
+from gilviz.app import sampler as sampler_module
+from gilviz.app.sampler import HISTORY, CpuHistory, Sampler, _descendant_pids, descendants
+from gilviz.app.widgets.cpu import HEAT_STRIP_FROM, CpuPanel, spark
+from gilviz.protocol.spec import Cell, ExperimentSpec
 from tests.app_fixtures import FakeClock
 
 
@@ -144,7 +144,7 @@ def test_descendants_finds_children_and_grandchildren():
 
 @pytest.mark.parametrize("cores", [1, 2, 16, HEAT_STRIP_FROM, 64, 256])
 def test_panel_stays_within_its_width_and_a_sane_height(cores):
-    from gilviz.sampler import Snapshot, WorkerLoad
+    from gilviz.app.sampler import Snapshot, WorkerLoad
 
     panel = CpuPanel()
     history = CpuHistory(cores)
@@ -163,7 +163,7 @@ def test_panel_stays_within_its_width_and_a_sane_height(cores):
     "experiment_cores, aside", [(None, "; no experiment running"), (1.0, " (machine 1.0)")]
 )
 def test_the_load_line_drops_its_aside_rather_than_wrap(experiment_cores, aside):
-    from gilviz.sampler import Snapshot
+    from gilviz.app.sampler import Snapshot
 
     panel = CpuPanel()
     panel.snapshot = Snapshot([50.0, 50.0], experiment_cores)
@@ -178,7 +178,7 @@ def test_a_thread_started_between_samples_shows_its_cpu_at_once():
     import os
     import threading
 
-    from gilviz.workloads import cpu_task
+    from gilviz.measure.workloads import cpu_task
 
     sampler = Sampler(per_core=lambda: [0.0], clock=FakeClock())
     sampler.attach(os.getpid(), [])
@@ -214,7 +214,7 @@ def test_a_busy_worker_never_reads_above_one_core():
 
 
 def test_the_load_is_read_against_the_cores_granted_not_every_core_on_the_host():
-    from gilviz.sampler import Snapshot
+    from gilviz.app.sampler import Snapshot
 
     panel = CpuPanel(granted=4)
     loads = [100.0] * 4 + [0.0] * 60
@@ -225,7 +225,7 @@ def test_the_load_is_read_against_the_cores_granted_not_every_core_on_the_host()
 
 
 def test_the_probe_line_splits_the_gil_from_the_run_queue_when_the_kernel_says():
-    from gilviz.widgets.cpu import ProbeReading
+    from gilviz.app.widgets.cpu import ProbeReading
 
     assert ProbeReading(5.2, 0.3).words() == "probe 5.2 ms late: GIL 4.9, run queue 0.3"
     assert "GIL or run queue" in ProbeReading(5.2).words()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gilviz.serve import app_command, is_loopback, network_address, public_url
+from gilviz.app.serve import app_command, is_loopback, network_address, public_url
 from tests.browser import CHROMIUM, Browser
 from tests.conftest import ROOT
 

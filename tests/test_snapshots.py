@@ -6,12 +6,12 @@ import time
 
 import pytest
 
-from gilviz.engine import TimelineUpdate
-from gilviz.sampler import Snapshot, WorkerLoad
-from gilviz.spec import Cell, Choice
-from gilviz.store import ResultStore
-from gilviz.timeline import RUN, STALL, Collector
-from gilviz.widgets.cpu import ProbeReading
+from gilviz.analysis.engine import TimelineUpdate
+from gilviz.analysis.store import ResultStore
+from gilviz.app.sampler import Snapshot, WorkerLoad
+from gilviz.app.widgets.cpu import ProbeReading
+from gilviz.measure.timeline import RUN, STALL, Collector
+from gilviz.protocol.spec import Cell, Choice
 from tests.app_fixtures import CORE_LOADS, make_app
 from tests.conftest import make_result
 

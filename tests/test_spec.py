@@ -1,6 +1,6 @@
 import pytest
 
-from gilviz.spec import (
+from gilviz.protocol.spec import (
     MAX_WORKERS,
     Cell,
     ExperimentSpec,

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from gilviz import report
-from gilviz.store import ResultStore, default_results_path
+from gilviz.analysis import report
+from gilviz.analysis.store import ResultStore, default_results_path
 from tests.conftest import ROOT, make_result
 
 
@@ -54,7 +54,7 @@ def test_unwritable_path_raises_oserror(tmp_path):
 APPEND_MANY = """
 import sys
 from pathlib import Path
-from gilviz.store import ResultStore
+from gilviz.analysis.store import ResultStore
 from tests.conftest import make_result
 store, tag = ResultStore(Path(sys.argv[1])), int(sys.argv[2])
 big = "x" * 100_000  # larger than any atomic pipe write, so only the lock keeps lines whole
@@ -85,7 +85,7 @@ def test_csv_and_markdown_have_a_row_per_result_with_verdicts():
 
 
 def test_timeline_figures_are_in_csv_markdown_json_and_the_saved_file(tmp_path):
-    from gilviz.timeline import RUN, STALL, Collector
+    from gilviz.measure.timeline import RUN, STALL, Collector
 
     collector = Collector()
     collector.add((1, 1), [RUN, 0, 50_000_000, STALL, 50_000_000, 100_000_000])

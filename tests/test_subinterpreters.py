@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from gilviz import subinterpreters
-from gilviz.cli import main
+from gilviz.cli.main import main
+from gilviz.measure import subinterpreters
 from tests.test_pythons import real_python
 
 BACKPORT = "interpreters-pep-734==0.5.0"
@@ -58,7 +58,7 @@ def test_under_the_backport_interpreters_run_the_tasks_with_a_gil_each(backporte
 def test_a_task_a_sub_interpreter_cannot_import_fails_with_why_instead_of_spinning(backported):
     """The backport's own failure mode would be a worker polling an empty queue forever."""
     script = (
-        "import gilviz.subinterpreters as s\n"
+        "import gilviz.measure.subinterpreters as s\n"
         "s.TASK_MODULES = 'import no_such_module'\n"
         "pool, interpreters, source = s.find()\n"
         "try:\n"

@@ -9,7 +9,7 @@ import signal
 import psutil
 import pytest
 
-from gilviz.store import ResultStore
+from gilviz.analysis.store import ResultStore
 from tests.conftest import make_result
 from tests.terminal import XTERM_16, Terminal, contrast
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gilviz import timeline
-from gilviz.timeline import CORE, GIL, IO, RUN, STALL, C, Collector, Recorder, analyse
+from gilviz.measure import timeline
+from gilviz.measure.timeline import CORE, GIL, IO, RUN, STALL, C, Collector, Recorder, analyse
 
 MS = 1_000_000
 
@@ -231,7 +231,7 @@ def test_nothing_recorded_gives_empty_figures():
 
 
 def test_headless_workers_hand_nothing_over_and_leftovers_still_arrive():
-    from gilviz import executors
+    from gilviz.measure import executors
 
     handed: list[list[int]] = []
     records: list[dict] = []
@@ -245,7 +245,7 @@ def test_headless_workers_hand_nothing_over_and_leftovers_still_arrive():
 
 
 def test_live_thread_workers_hand_their_timelines_over_as_they_go():
-    from gilviz import executors
+    from gilviz.measure import executors
 
     handed: list[list[int]] = []
     sink = lambda key, flat: handed.append(flat)  # noqa: E731

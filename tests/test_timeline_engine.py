@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from gilviz.engine import CellDone, TimelineUpdate, run_experiment
-from gilviz.environment import gil_enabled, usable_cores
-from gilviz.results import Result, gil_wait_share
-from gilviz.spec import Cell, ExperimentSpec
+from gilviz.analysis.engine import CellDone, TimelineUpdate, run_experiment
+from gilviz.analysis.results import Result, gil_wait_share
+from gilviz.measure.environment import gil_enabled, usable_cores
+from gilviz.protocol.spec import Cell, ExperimentSpec
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
 BOTH = (Cell("threads", 2), Cell("processes", 2))

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from gilviz import pythons, tour
-from gilviz.cli import main
+from gilviz.analysis import pythons, tour
+from gilviz.cli.main import main
 from tests.conftest import make_result
 
 CPU_THREADS, CPU_PROCESSES, SLEEP, HASH, PAYLOAD, MIXED = tour.STEPS
@@ -208,14 +208,14 @@ def test_the_tour_runs_headless_to_the_end_as_a_markdown_report(capsys, monkeypa
     asked = []
 
     def recorded(spec, python=None, on_event=None):
-        from gilviz.engine import Finished
+        from gilviz.analysis.engine import Finished
 
         asked.append(spec)
         step = next(s for s in tour.STEPS if s.workload == spec.workload)
         baseline = make_result(workload=step.workload, executor="serial", workers=1, env=TWO_CORES)
         return Finished([baseline, result(step, 1.0, spread=0.0, repeat=1)])
 
-    monkeypatch.setattr("gilviz.cli.run_experiment", recorded)
+    monkeypatch.setattr("gilviz.cli.main.run_experiment", recorded)
     assert main(["tour", "--format", "markdown", "--repeat", "1", "--pace", "watch"]) == 0
     assert [(s.repeat, s.task_s) for s in asked] == [(1, tour.TASK_S["watch"])] * 6
     report = capsys.readouterr().out

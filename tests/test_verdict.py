@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gilviz.verdict import disturbed, stability, verdict
+from gilviz.analysis.verdict import disturbed, stability, verdict
 from tests.conftest import make_result
 
 GIL_BUILD = {"python": "3.11.7", "gil_enabled": True, "cpu_count": 2, "usable_cores": 2}
@@ -506,7 +506,7 @@ def test_a_speedup_whose_runs_straddle_the_no_gain_line_says_it_is_within_noise(
 
 
 def test_hand_offs_are_counted_only_where_threads_share_a_gil():
-    from gilviz.results import gil_handoffs
+    from gilviz.analysis.results import gil_handoffs
 
     turns = {"handoffs_per_s": 150.0, "env": GIL_BUILD}
     assert gil_handoffs(make_result(executor="threads", workers=2, **turns)) == 150.0
@@ -517,7 +517,7 @@ def test_hand_offs_are_counted_only_where_threads_share_a_gil():
 
 
 def test_the_readme_quotes_the_verdicts_words_and_thresholds():
-    from gilviz.verdict import WORDS
+    from gilviz.analysis.verdict import WORDS
     from tests.conftest import ROOT
 
     readme = " ".join((ROOT / "README.md").read_text().split())

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from gilviz import reference, runner, workloads
-from gilviz.spec import ExperimentSpec
+from gilviz.measure import reference, runner, workloads
+from gilviz.protocol.spec import ExperimentSpec
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
 

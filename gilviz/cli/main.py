@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from gilviz import report
-from gilviz.engine import (
+from gilviz.analysis import report
+from gilviz.analysis.engine import (
     Calibrated,
     CellDone,
     CellFailed,
@@ -22,11 +22,13 @@ from gilviz.engine import (
     Finished,
     run_experiment,
 )
-from gilviz.environment import usable_cores
-from gilviz.executors import availability
-from gilviz.pythons import Describer, Python, candidates, resolve
-from gilviz.results import Result
-from gilviz.spec import (
+from gilviz.analysis.pythons import Describer, Python, candidates, resolve
+from gilviz.analysis.results import Result
+from gilviz.analysis.store import ResultStore, default_results_path
+from gilviz.measure.environment import usable_cores
+from gilviz.measure.executors import availability
+from gilviz.measure.workloads import WORKLOADS
+from gilviz.protocol.spec import (
     EXECUTORS,
     MAX_REPEAT,
     MAX_SIZE,
@@ -49,8 +51,6 @@ from gilviz.spec import (
     task_seconds,
     variants,
 )
-from gilviz.store import ResultStore, default_results_path
-from gilviz.workloads import WORKLOADS
 
 
 class Parser(argparse.ArgumentParser):
@@ -344,7 +344,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     store = _store(args)
     traced: list[CellDone] = []
-    from gilviz.cli_progress import RunDisplay
+    from gilviz.cli.progress import RunDisplay
 
     with RunDisplay(enabled=sys.stderr.isatty()) as display:
         sizes: dict[str | None, int] = {}
@@ -425,7 +425,7 @@ def _free_threaded(python: str | None) -> bool:
 
 
 def _write_trace(path: Path, done: list[CellDone]) -> None:
-    from gilviz.trace import chrome_trace
+    from gilviz.analysis.trace import chrome_trace
 
     try:
         path.write_text(json.dumps(chrome_trace([(d.result, d.trace) for d in done])))
@@ -452,13 +452,13 @@ def _print_results(results: list[Result], fmt: str, timelines: bool = False) -> 
     elif fmt == "markdown":
         print(report.to_markdown(results), end="")
     else:
-        from gilviz.cli_progress import print_table
+        from gilviz.cli.progress import print_table
 
         print_table(results, timelines)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from gilviz.serve import public_url, serve
+    from gilviz.app.serve import public_url, serve
 
     app_args = [f"--workload={args.workload}", f"--executor={args.executor}"]
     app_args += [f"--pace={args.pace}", f"--repeat={args.repeat}"]
@@ -478,7 +478,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_tour(args: argparse.Namespace) -> int:
-    from gilviz import tour
+    from gilviz.analysis import tour
 
     def run(spec: ExperimentSpec, python: str | None) -> list[Result]:
         if args.format == "text":
@@ -567,7 +567,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         pace=args.pace,
         repeat=args.repeat,
     )
-    from gilviz.app import GilvizApp
+    from gilviz.app.app import GilvizApp
 
     GilvizApp(choice=choice, store=_store(args)).run()
     return 0

@@ -15,7 +15,7 @@ import platform
 from typing import Any
 
 BACKPORT = "interpreters_backport"
-TASK_MODULES = "import gilviz.executors, gilviz.workloads"
+TASK_MODULES = "import gilviz.measure.executors, gilviz.measure.workloads"
 
 
 def find() -> tuple[Any, Any, str]:

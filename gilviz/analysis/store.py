@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gilviz.results import Result
+from gilviz.analysis.results import Result
 
 
 def default_results_path() -> Path:

@@ -1,4 +1,4 @@
-"""The result of one experiment cell: statistics over its runs (its verdict: `gilviz.verdict`)."""
+"""The result of one experiment cell: statistics over its runs, and its verdict (`verdict`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from gilviz.spec import Cell
+from gilviz.protocol.spec import Cell
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class Result:
     handoffs_per_s: float | None = None
     """How often a stalled worker got to run again (GIL hand-offs, for threads)."""
     timeline: dict[str, Any] | None = None
-    """The compact recorded timeline (`gilviz.timeline.CellTimeline.stored`)."""
+    """The compact recorded timeline (`gilviz.measure.timeline.CellTimeline.stored`)."""
     process_cpu_s: float | None = None
     """CPU of the runner and its workers over the work: tasks, pickling, pipes, bookkeeping."""
     other_cores: float | None = None
@@ -102,7 +102,7 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """Every field, plus the verdict and stability read from them."""
-        from gilviz.verdict import stability, verdict  # the verdict reads results
+        from gilviz.analysis.verdict import stability, verdict  # the verdict reads results
 
         return {**asdict(self), "stability": stability(self), "verdict": verdict(self)}
 

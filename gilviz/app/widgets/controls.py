@@ -9,9 +9,10 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
-from gilviz.executors import availability
-from gilviz.pythons import Python, pick
-from gilviz.spec import (
+from gilviz.analysis.pythons import Python, pick
+from gilviz.measure.executors import availability
+from gilviz.measure.workloads import WORKLOADS
+from gilviz.protocol.spec import (
     EXECUTORS,
     MAX_REPEAT,
     MAX_SIZE,
@@ -22,7 +23,6 @@ from gilviz.spec import (
     parse_count,
     parse_switch_intervals,
 )
-from gilviz.workloads import WORKLOADS
 
 
 class WorkersInput(Input):

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from gilviz.pythons import Python
-from gilviz.results import Result, gil_handoffs, mean_shares
-from gilviz.spec import Cell, ExperimentSpec, Variant
-from gilviz.verdict import NO_GAIN, disturbed, usable_cores
+from gilviz.analysis.pythons import Python
+from gilviz.analysis.results import Result, gil_handoffs, mean_shares
+from gilviz.analysis.verdict import NO_GAIN, disturbed, usable_cores
+from gilviz.protocol.spec import Cell, ExperimentSpec, Variant
 
 TASK_S = {"quick": 0.1, "watch": 0.4}
 """Each task's calibrated length by pace: a quick step takes a few seconds."""

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from gilviz.spec import EXECUTORS, default_workers
-from gilviz.workloads import WORKLOADS
+from gilviz.measure.workloads import WORKLOADS
+from gilviz.protocol.spec import EXECUTORS, default_workers
 
 if TYPE_CHECKING:
-    from gilviz.app import GilvizApp
+    from gilviz.app.app import GilvizApp
 
 Command = tuple[str, Callable[[], object], str]
 

@@ -11,12 +11,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gilviz import lanes, report
-from gilviz.engine import Calibrated, CellStarted, Event, Hello
-from gilviz.engine import Progress as Tick
-from gilviz.environment import python_label
-from gilviz.results import Result
-from gilviz.verdict import verdict
+from gilviz.analysis import lanes, report
+from gilviz.analysis.engine import Calibrated, CellStarted, Event, Hello
+from gilviz.analysis.engine import Progress as Tick
+from gilviz.analysis.results import Result
+from gilviz.analysis.verdict import verdict
+from gilviz.measure.environment import python_label
 
 
 class RunDisplay:

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gilviz.results import Result, Spread
-from gilviz.spec import Cell, ExperimentSpec
+from gilviz.analysis.results import Result, Spread
+from gilviz.protocol.spec import Cell, ExperimentSpec
 
-PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 STDERR_KEPT = 4000
-RUNNER_COMMAND = "from gilviz.runner import main; raise SystemExit(main())"
+RUNNER_COMMAND = "from gilviz.measure.runner import main; raise SystemExit(main())"
 """How a runner starts: imported rather than run as __main__, so its code keeps its module's
 name (what pickling, tracebacks and mutation testing go by)."""
 

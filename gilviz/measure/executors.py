@@ -2,8 +2,8 @@
 
 Each executor starts its workers (timed apart from the work: `startup_s`), runs every task,
 hands each finished task's record to `on_done` in the calling thread, and returns the timings.
-With a timeline sink, every worker records its activity (`gilviz.timeline`) and hands it to the
-sink as it goes: directly from threads, through a queue read here from process workers.
+With a timeline sink, every worker records its activity (`timeline`) and hands it to the sink
+as it goes: directly from threads, through a queue read here from process workers.
 Standard library only: this module runs inside the runner process.
 """
 
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from gilviz import subinterpreters, timeline
-from gilviz.usage import Reading, Usage
-from gilviz.workloads import run_task, run_task_async
+from gilviz.measure import subinterpreters, timeline
+from gilviz.measure.usage import Reading, Usage
+from gilviz.measure.workloads import run_task, run_task_async
 
 STARTUP_TIMEOUT_S = 60.0
 OnDone = Callable[[dict[str, Any]], None]

@@ -9,8 +9,8 @@ from textual import events
 from textual.containers import Container
 from textual.widgets import Static
 
-from gilviz.report import draw_speedup
-from gilviz.results import Result
+from gilviz.analysis.report import draw_speedup
+from gilviz.analysis.results import Result
 
 if TYPE_CHECKING:
     from textual_plotext import PlotextPlot

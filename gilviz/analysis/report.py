@@ -9,9 +9,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from gilviz.environment import python_label
-from gilviz.results import TIMELINE_SHARES, Result, gil_handoffs, mean_shares
-from gilviz.verdict import stability, verdict
+from gilviz.analysis.results import TIMELINE_SHARES, Result, gil_handoffs, mean_shares
+from gilviz.analysis.verdict import stability, verdict
+from gilviz.measure.environment import python_label
 
 FORMATS = ("table", "json", "csv", "markdown")
 SUMMARY_COLUMNS = (

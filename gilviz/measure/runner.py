@@ -1,6 +1,6 @@
 """The runner process: runs one experiment spec in its own interpreter and streams events.
 
-Started by the engine (`python -c 'from gilviz.runner import main; ...'`) in a new process
+Started by the engine (`python -c 'from gilviz.measure.runner import main; ...'`) in a new process
 session. It reads the spec as one JSON line on stdin and writes events as JSON lines on
 stdout. When stdin closes (the parent cancelled, or died) it kills its whole process group,
 pool workers included.
@@ -24,10 +24,10 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from gilviz import environment, executors, reference, timeline, usage
-from gilviz.echo_probe import EchoProbe
-from gilviz.spec import Cell, ExperimentSpec
-from gilviz.workloads import TARGET_TASK_S, WORKLOADS, EchoServer, checksum_of, cpu_task
+from gilviz.measure import environment, executors, reference, timeline, usage
+from gilviz.measure.echo_probe import EchoProbe
+from gilviz.measure.workloads import TARGET_TASK_S, WORKLOADS, EchoServer, checksum_of, cpu_task
+from gilviz.protocol.spec import Cell, ExperimentSpec
 
 PROGRESS_INTERVAL_S = 0.1
 """At most ten progress events a second, however many tasks finish."""

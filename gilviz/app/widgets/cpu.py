@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from gilviz.sampler import CpuHistory, Snapshot
-from gilviz.widgets.repaint import LinesPanel
+from gilviz.app.sampler import CpuHistory, Snapshot
+from gilviz.app.widgets.repaint import LinesPanel
 
 BARS = " ▁▂▃▄▅▆▇█"
 HEAT_STRIP_FROM = 17

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gilviz.results import Result
-from gilviz.timeline import STATES
+from gilviz.analysis.results import Result
+from gilviz.measure.timeline import STATES
 
 STATE_NAMES = {
     "run": "running Python",

@@ -2,9 +2,9 @@
 
 Every task takes `(size, arg)` and returns either an int checksum or bytes (whose CRC is the
 checksum, taken after the bytes have crossed back to the runner). Checksums are deterministic
-for a given size; the runner verifies every task against `gilviz.reference`, which works the
+for a given size; the runner verifies every task against `gilviz.measure.reference`, which works the
 values out without this code.
-Tasks work in small chunks and mark each one (`gilviz.timeline`), so the runner can tell
+Tasks work in small chunks and mark each one (`gilviz.measure.timeline`), so the runner can tell
 when each worker ran Python, ran C without the GIL, waited on I/O, or stalled.
 Standard library only: this module is imported by the runner under any Python.
 """
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from gilviz.timeline import IO, RUN, C, attach, marker, recording, take_pending
+from gilviz.measure.timeline import IO, RUN, C, attach, marker, recording, take_pending
 
 TARGET_TASK_S = 0.2
 """Calibrated task duration when a task runs alone."""

@@ -10,9 +10,9 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
-from gilviz import report
-from gilviz.results import Result
-from gilviz.verdict import verdict
+from gilviz.analysis import report
+from gilviz.analysis.results import Result
+from gilviz.analysis.verdict import verdict
 
 COLUMNS = (
     "time",

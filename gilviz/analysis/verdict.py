@@ -8,7 +8,7 @@ gain, partial) picks its cause from the measured figures, never from the executo
 
 from __future__ import annotations
 
-from gilviz.results import Result, gil_handoffs, gil_wait_share, mean_shares
+from gilviz.analysis.results import Result, gil_handoffs, gil_wait_share, mean_shares
 
 NEAR_IDEAL = 0.9
 """Efficiency (of what the task split allows) from which a result reads 'near-ideal'."""

@@ -19,9 +19,8 @@ from textual.message import Message
 from textual.reactive import var
 from textual.widgets import Footer, Header, Input, Select, Static
 
-from gilviz import environment, report, tour
-from gilviz.commands import GilvizCommands
-from gilviz.engine import (
+from gilviz.analysis import report, tour
+from gilviz.analysis.engine import (
     CellDone,
     CellFailed,
     CellStarted,
@@ -31,11 +30,22 @@ from gilviz.engine import (
     Hello,
     TimelineUpdate,
 )
-from gilviz.live_run import LiveRun
-from gilviz.pythons import Describer, Python, candidates
-from gilviz.results import Result
-from gilviz.sampler import Sampler
-from gilviz.spec import (
+from gilviz.analysis.pythons import Describer, Python, candidates
+from gilviz.analysis.results import Result
+from gilviz.analysis.store import ResultStore
+from gilviz.app.commands import GilvizCommands
+from gilviz.app.live_run import LiveRun
+from gilviz.app.sampler import Sampler
+from gilviz.app.widgets.controls import Controls
+from gilviz.app.widgets.cpu import WORKER_ROWS, CpuPanel
+from gilviz.app.widgets.plot import SpeedupPlot
+from gilviz.app.widgets.progress import RunProgress
+from gilviz.app.widgets.results import ResultsLog
+from gilviz.app.widgets.timeline import TimelinePanel
+from gilviz.app.widgets.tour import TourPanel
+from gilviz.measure import environment
+from gilviz.measure.timeline import shares_one_gil
+from gilviz.protocol.spec import (
     Cell,
     Choice,
     ExperimentSpec,
@@ -45,15 +55,6 @@ from gilviz.spec import (
     task_seconds,
     variants,
 )
-from gilviz.store import ResultStore
-from gilviz.timeline import shares_one_gil
-from gilviz.widgets.controls import Controls
-from gilviz.widgets.cpu import WORKER_ROWS, CpuPanel
-from gilviz.widgets.plot import SpeedupPlot
-from gilviz.widgets.progress import RunProgress
-from gilviz.widgets.results import ResultsLog
-from gilviz.widgets.timeline import TimelinePanel
-from gilviz.widgets.tour import TourPanel
 
 REFRESH_S = 1.0
 """Sampling and redraw interval while idle: calm on screen and cheap over SSH."""
@@ -287,7 +288,9 @@ class GilvizApp(App[None]):
         self.timeline_panel.display = not self.timeline_panel.display
 
     def action_help(self) -> None:
-        from gilviz.widgets.help import HelpScreen  # Markdown is slow to import: not at start-up
+        from gilviz.app.widgets.help import (
+            HelpScreen,  # Markdown is slow to import: not at start-up
+        )
 
         self.push_screen(HelpScreen())
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from gilviz.engine import (
+from gilviz.analysis.engine import (
     Calibrated,
     CellDone,
     CellStarted,
@@ -16,9 +16,9 @@ from gilviz.engine import (
     Hello,
     Progress,
 )
-from gilviz.report import duration_words
-from gilviz.spec import Variant, sized_alike
-from gilviz.widgets.cpu import ProbeReading
+from gilviz.analysis.report import duration_words
+from gilviz.app.widgets.cpu import ProbeReading
+from gilviz.protocol.spec import Variant, sized_alike
 
 
 @dataclass

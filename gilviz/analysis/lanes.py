@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gilviz.timeline import CORE, GIL, STALL, STATES, STORED_LANES, group_lanes
+from gilviz.measure.timeline import CORE, GIL, STALL, STATES, STORED_LANES, group_lanes
 
 HEIGHTS = "▁▂▃▄▅▆▇█"
 GLYPHS = {"c": "▒", "io": "·", "gil": "─", "core": "~", "idle": " "}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from gilviz import tour
-from gilviz.pythons import Python
-from gilviz.results import Result
-from gilviz.spec import Variant
+from gilviz.analysis import tour
+from gilviz.analysis.pythons import Python
+from gilviz.analysis.results import Result
+from gilviz.protocol.spec import Variant
 
 KEYS = "n next · b back · t ends the tour"
 
