@@ -346,7 +346,7 @@ def _drain(fd: int, seconds: float) -> int:
 
 def many_tiny_tasks() -> None:
     """100,000 tiny tasks through the engine: events stay few, the reader keeps up."""
-    from gilviz.analysis.engine import Progress
+    from gilviz.protocol.events import Progress
 
     counted = {"events": 0}
 

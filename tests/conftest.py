@@ -9,6 +9,7 @@ import psutil
 import pytest
 
 from gilviz.analysis.results import Result
+from gilviz.analysis.verdict import judged
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository root."""
@@ -40,7 +41,7 @@ def _alive(process: psutil.Process) -> bool:
 
 
 def make_result(**overrides: object) -> Result:
-    """A plausible finished result with fixed numbers and time."""
+    """A plausible finished result with fixed numbers and time, judged as the engine does."""
     fields: dict[str, object] = {
         "workload": "cpu",
         "executor": "threads",
@@ -64,4 +65,4 @@ def make_result(**overrides: object) -> Result:
         "finished_at": "2026-11-24T12:00:00+00:00",
     }
     fields.update(overrides)
-    return Result(**fields)  # type: ignore[arg-type]
+    return judged(Result(**fields))  # type: ignore[arg-type]

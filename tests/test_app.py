@@ -12,7 +12,7 @@ import pytest
 from textual.widget import Widget
 from textual.widgets import Input, ProgressBar, Select
 
-from gilviz.analysis.engine import CellStarted, ExperimentRun, Progress
+from gilviz.analysis.engine import ExperimentRun
 from gilviz.analysis.store import ResultStore
 from gilviz.app.app import GilvizApp, RunnerEvent
 from gilviz.app.live_run import LiveRun
@@ -20,6 +20,7 @@ from gilviz.app.widgets.help import HelpScreen
 from gilviz.app.widgets.plot import SpeedupPlot
 from gilviz.app.widgets.results import ResultsLog
 from gilviz.measure.environment import usable_cores
+from gilviz.protocol.events import CellStarted, Progress
 from gilviz.protocol.spec import Cell, Choice, ExperimentSpec, default_workers
 from tests.app_fixtures import make_app
 from tests.conftest import make_result

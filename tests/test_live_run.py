@@ -3,17 +3,9 @@ another, and the progress line's words come from what happened."""
 
 from __future__ import annotations
 
-from gilviz.analysis.engine import (
-    Calibrated,
-    CellDone,
-    CellFailed,
-    CellStarted,
-    ExperimentRun,
-    Finished,
-    Hello,
-    Progress,
-)
+from gilviz.analysis.engine import CellDone, ExperimentRun, Finished
 from gilviz.app.live_run import LiveRun
+from gilviz.protocol.events import Calibrated, CellFailed, CellStarted, Hello, Progress
 from gilviz.protocol.spec import Cell, ExperimentSpec, variants
 from tests.conftest import make_result
 

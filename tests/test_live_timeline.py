@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from gilviz.analysis.engine import CellDone, TimelineUpdate, run_experiment
+from gilviz.analysis.engine import CellDone, run_experiment
 from gilviz.measure import runner, workloads
+from gilviz.protocol.events import TimelineUpdate
 from gilviz.protocol.spec import Cell, ExperimentSpec
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")

@@ -1,7 +1,9 @@
+import dataclasses
+
 import pytest
 
 from gilviz.analysis.results import Result, Spread, gil_wait_share, ideal_speedup
-from gilviz.analysis.verdict import verdict
+from gilviz.analysis.verdict import judged, verdict
 from tests.conftest import make_result
 
 
@@ -42,11 +44,14 @@ def test_measure_computes_speedup_efficiency_and_parallelism():
     assert result.startup_s == 0.02 and result.repeat == 3
 
 
-def test_round_trip_keeps_every_field_and_adds_the_verdict():
+def test_round_trip_keeps_every_field_and_the_verdict_judged_once():
     result = make_result()
     data = result.to_dict()
-    assert data["verdict"] == verdict(result)
+    assert data["verdict"] == verdict(result) and data["stability"] == "unknown"
     assert Result.from_dict(data) == result
+    unjudged = dataclasses.replace(result, verdict="", stability="")
+    assert unjudged.to_dict()["verdict"] == "", "to_dict computes nothing"
+    assert judged(unjudged) == result
 
 
 @pytest.mark.parametrize(
@@ -86,7 +91,7 @@ def test_a_failed_cell_is_a_result_with_its_reason_and_no_figures():
     failed = Result.failed(
         workload="cpu", executor="processes", workers=2, tasks=4, error="boom", env={}
     )
-    data = failed.to_dict()
+    data = judged(failed).to_dict()
     assert (data["workers"], data["tasks"], data["checksum_ok"]) == (2, 4, False)
     assert all(data[name] == 0 and type(data[name]) is not bool for name in ZEROED)
     assert data["finished_at"].endswith("+00:00")
@@ -96,7 +101,7 @@ def test_a_failed_cell_is_a_result_with_its_reason_and_no_figures():
     assert stamped.finished_at == "t"
     assert data["error"] == "boom" and data["stability"] == "failed"
     assert data["speedup"] is None and "failed, boom" in data["verdict"]
-    assert Result.from_dict(data) == failed
+    assert Result.from_dict(data) == judged(failed)
 
 
 def test_without_a_baseline_or_a_wall_time_there_is_no_speedup():

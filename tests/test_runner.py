@@ -9,9 +9,10 @@ import time
 
 import pytest
 
-from gilviz.analysis.engine import CellStarted, run_experiment
+from gilviz.analysis.engine import run_experiment
 from gilviz.measure import executors, runner, usage, workloads
 from gilviz.measure.timeline import Collector
+from gilviz.protocol.events import CellStarted
 from gilviz.protocol.spec import Cell, ExperimentSpec
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
@@ -107,15 +108,15 @@ def test_a_cells_runs_add_up_other_load_and_bad_checksums_over_repeats():
     crossing = runner._CellRuns(Cell("interpreters", 2))
     for other_s, bad in ((3.0, 1), (2.0, 2)):  # 20 s: enough ticks for up to 200 cores
         crossing.add(timing(10.0, other_s), tally_with(bad), [], None)
-    figures = crossing.figures(dataclasses.replace(batch, tasks=2), 617)
-    assert figures["other_cores"] == pytest.approx(0.25), "5 s of other CPU over 20 s"
-    assert (figures["bad_checksums"], figures["bytes_moved"]) == (3, 1234), "617 bytes x 2 tasks"
+    figures = crossing.measured(dataclasses.replace(batch, tasks=2), 617, trace=False)
+    assert figures.other_cores == pytest.approx(0.25), "5 s of other CPU over 20 s"
+    assert (figures.bad_checksums, figures.bytes_moved) == (3, 1234), "617 bytes x 2 tasks"
     unknown = runner._CellRuns(Cell("threads", 2))
     for other_s in (None, 2.0):
         unknown.add(timing(10.0, other_s), tally_with(0), [], None)
-    figures = unknown.figures(batch, 617)
-    assert figures["other_cores"] is None, "one run the machine could not measure"
-    assert figures["bytes_moved"] == 0, "threads share memory: nothing crosses"
+    figures = unknown.measured(batch, 617, trace=False)
+    assert figures.other_cores is None, "one run the machine could not measure"
+    assert figures.bytes_moved == 0, "threads share memory: nothing crosses"
 
 
 class Sent(list):
@@ -195,8 +196,4 @@ def test_a_tally_sums_each_workers_tasks_and_cpu_and_keeps_times_relative():
         (0, 2.0, 2.5),
     ]
     progress = tally.progress(Cell("threads", 2), runner.ProbeSample(3.0, 1.0))
-    assert (progress["workers_seen"], progress["probe_ms"], progress["probe_queue_ms"]) == (
-        2,
-        3.0,
-        1.0,
-    )
+    assert (progress.workers_seen, progress.probe_ms, progress.probe_queue_ms) == (2, 3.0, 1.0)

@@ -12,10 +12,11 @@ from collections.abc import Iterator
 import psutil
 import pytest
 
-from gilviz.analysis.engine import CellStarted, Event, ExperimentRun, Hello, Progress
+from gilviz.analysis.engine import Event, ExperimentRun
 from gilviz.app import sampler as sampler_module
 from gilviz.app.sampler import HISTORY, CpuHistory, Sampler, _descendant_pids, descendants
 from gilviz.app.widgets.cpu import HEAT_STRIP_FROM, CpuPanel, spark
+from gilviz.protocol.events import CellStarted, Hello, Progress
 from gilviz.protocol.spec import Cell, ExperimentSpec
 from tests.app_fixtures import FakeClock
 

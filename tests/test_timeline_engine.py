@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from gilviz.analysis.engine import CellDone, TimelineUpdate, run_experiment
+from gilviz.analysis.engine import CellDone, run_experiment
 from gilviz.analysis.results import Result, gil_wait_share
 from gilviz.measure.environment import gil_enabled, usable_cores
+from gilviz.protocol.events import TimelineUpdate
 from gilviz.protocol.spec import Cell, ExperimentSpec
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
@@ -71,11 +72,20 @@ def test_the_serial_baseline_is_one_lane_and_an_event_loop_waits_for_io():
     assert len(shares(cells["serial"], "io")) == 1
     assert min(shares(cells["asyncio"], "io")) >= 0.9
     events = []
-    spec = ExperimentSpec("mixed", (Cell("asyncio", 2),), tasks=4, task_s=0.1)
+    spec = ExperimentSpec("mixed", (Cell("asyncio", 2),), tasks=4, task_s=0.1, trace=True)
     run_experiment(spec, on_event=events.append)
     done = [e for e in events if isinstance(e, CellDone)]
     assert max(shares(done[-1].result, "idle")) == 0.0, "no coroutine running: it waits for I/O"
-    assert all(cell.trace for cell in done), "the intervals for the trace export come along"
+    assert all(cell.trace for cell in done), "asked for a trace: every interval comes along"
+    assert all(cell.trace is None for cell in cells_done("sleep")), "not asked: none travel"
+
+
+def cells_done(workload: str) -> list[CellDone]:
+    events: list[object] = []
+    run_experiment(
+        ExperimentSpec(workload, (Cell("threads", 2),), tasks=2, size=1), None, events.append
+    )
+    return [e for e in events if isinstance(e, CellDone)]
 
 
 def test_headless_runs_stream_nothing_and_still_get_every_interval():

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gilviz.analysis.results import Result, Spread
+from gilviz.analysis.results import Result
+from gilviz.analysis.verdict import judged
+from gilviz.protocol import events
 from gilviz.protocol.spec import Cell, ExperimentSpec
 
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
@@ -29,69 +31,14 @@ name (what pickling, tracebacks and mutation testing go by)."""
 
 
 @dataclass(frozen=True)
-class Hello:
-    pid: int
-    env: dict[str, Any]
-    service_tids: list[int]
-
-
-@dataclass(frozen=True)
-class Calibrated:
-    """The task size, before any task of it runs, and how long one should take alone."""
-
-    size: int
-    task_s: float
-    unit: str
-    given: bool = False
-    """The size was given (task_s is calibration's estimate for it), not calibrated."""
-
-
-@dataclass(frozen=True)
-class CellStarted:
-    cell: Cell
-    repeat: int
-
-
-@dataclass(frozen=True)
-class Progress:
-    cell: Cell
-    done: int
-    total: int
-    workers_seen: int
-    probe_ms: float
-    """How late the runner's probe last woke."""
-    probe_queue_ms: float | None = None
-    """The part of that it waited on the OS run queue (None: unknown); the rest is the GIL."""
-
-
-@dataclass(frozen=True)
-class TimelineUpdate:
-    """What the workers of the running cell recorded since the last update (live view).
-
-    `lanes`: (lane index, pid, flat [state, start_us, end_us, ...]) with times from the cell's
-    start and raw states (a STALL is not yet classified); `now_us`: the runner's clock then.
-    """
-
-    cell: Cell
-    now_us: int
-    lanes: list[tuple[int, int, list[int]]]
-
-
-@dataclass(frozen=True)
 class CellDone:
+    """A cell's one Result: finished, or failed (its reason in `error`, the runner's message
+    in `failure`)."""
+
     result: Result
-    trace: list[list[tuple[int, int, int]]] = field(default_factory=list)
-    """The last repeat's classified intervals per worker, in µs (for a trace file)."""
-
-
-@dataclass(frozen=True)
-class CellFailed:
-    cell: Cell
-    reason: str
-    task: int | None = None
-    traceback: str = ""
-    result: Result | None = None
-    """The failed cell as a result row (its reason in `error`), kept like any other."""
+    trace: list[list[tuple[int, int, int]]] | None = None
+    """The last run's classified intervals per worker, in µs (only when the spec asks)."""
+    failure: events.CellFailed | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +47,7 @@ class Finished:
 
     results: list[Result] = field(default_factory=list)
     """Finished cells and failed ones (with `error` set), in the spec's order of cells."""
-    failures: list[CellFailed] = field(default_factory=list)
+    failures: list[events.CellFailed] = field(default_factory=list)
     cancelled: bool = False
     error: str | None = None
     refused: bool = False
@@ -124,8 +71,15 @@ class Finished:
 
 
 Event = (
-    Hello | Calibrated | CellStarted | Progress | TimelineUpdate | CellDone | CellFailed | Finished
+    events.Hello
+    | events.Calibrated
+    | events.CellStarted
+    | events.Progress
+    | events.TimelineUpdate
+    | CellDone
+    | Finished
 )
+"""What a run yields: the runner's messages as they come, its cells as Results, the end."""
 
 
 class ExperimentRun:
@@ -166,36 +120,42 @@ class ExperimentRun:
         self._kill_group()
 
     def events(self) -> Iterator[Event]:
-        """Typed events as they arrive; always ends with one Finished."""
+        """Typed events as they arrive; always ends with one Finished. A line the runner
+        should not send, or a runner of another gilviz version, ends the run with why."""
         if self._process is None:
             self.start()
         assert self._process is not None and self._process.stdout is not None
-        builder = _ResultBuilder(self.run_id, self.spec.workload, self.spec.tasks)
+        builder = _ResultBuilder(self.run_id, self.spec)
         finished_cleanly = False
         error: str | None = None
         refused = False
         try:
             for line in self._process.stdout:
-                raw = json.loads(line)
-                if raw["type"] == "done":
+                try:
+                    message = events.decode(line.decode(errors="replace"))
+                    _check_protocol(message)
+                except events.ProtocolError as exc:
+                    error = f"the runner sent {exc}"
+                    break
+                if isinstance(message, events.Done):
                     finished_cleanly = True
                     break
-                if raw["type"] == "fatal":
-                    error = raw["reason"]
-                    refused = bool(raw.get("refused"))
+                if isinstance(message, events.Fatal):
+                    error, refused = message.reason, message.refused
                     break
-                yield builder.event(raw)
+                yield builder.event(message)
         finally:
             if finished_cleanly:
                 _wait_briefly(self._process)
             self._kill_group()
             self._process.wait()
-            self._process.stdin.close()  # type: ignore[union-attr]
+            assert self._process.stdin is not None
+            self._process.stdin.close()
             self._process.stdout.close()
         if not finished_cleanly and error is None and not self._cancelled.is_set():
             error = self._death_reason()
         order = {cell: n for n, cell in enumerate(self.spec.cells)}
-        results = sorted(builder.results, key=lambda r: order.get(Cell(r.executor, r.workers), 0))
+        results = sorted(builder.results, key=lambda r: order.get(r.cell, 0))
         yield Finished(results, builder.failures, self._cancelled.is_set(), error, refused)
 
     def _reap(self) -> None:
@@ -250,90 +210,54 @@ def _python_path() -> list[str]:
     return [PACKAGE_ROOT, *([existing] if existing else [])]
 
 
-class _ResultBuilder:
-    """Turns wire events into typed ones, and finished cells into Results."""
+def _check_protocol(message: events.Message) -> None:
+    if isinstance(message, events.Hello) and message.protocol != events.PROTOCOL:
+        raise events.ProtocolError(
+            f"protocol {message.protocol} where this gilviz speaks {events.PROTOCOL}: it is "
+            "another gilviz version (install the same one for that Python)"
+        )
 
-    def __init__(self, run_id: str, workload: str, tasks: int) -> None:
+
+class _ResultBuilder:
+    """Turns the runner's messages into the events a run yields: each cell's one Result,
+    judged (verdict and stability) as it is made."""
+
+    def __init__(self, run_id: str, spec: ExperimentSpec) -> None:
         self.run_id = run_id
-        self.workload = workload
-        self.tasks = tasks
+        self.spec = spec
         self.env: dict[str, Any] = {}
         self.baseline_walls: list[float] = []
         self.results: list[Result] = []
-        self.failures: list[CellFailed] = []
+        self.failures: list[events.CellFailed] = []
 
-    def event(self, raw: dict[str, Any]) -> Event:
-        kind = raw["type"]
-        if kind == "hello":
-            self.env = raw["env"]
-            return Hello(raw["pid"], raw["env"], raw["service_tids"])
-        if kind == "calibrated":
-            return Calibrated(raw["size"], raw["task_s"], raw["unit"], raw.get("given", False))
-        cell = Cell(**raw["cell"])
-        if kind == "cell_started":
-            return CellStarted(cell, raw["repeat"])
-        if kind == "progress":
-            return Progress(
-                cell,
-                raw["done"],
-                raw["total"],
-                raw["workers_seen"],
-                raw["probe_ms"],
-                raw.get("probe_queue_ms"),
-            )
-        if kind == "timeline":
-            return TimelineUpdate(cell, raw["now_us"], raw["lanes"])
-        if kind == "cell_failed":
-            result = Result.failed(
-                workload=self.workload,
-                executor=cell.executor,
-                workers=cell.workers,
-                tasks=self.tasks,
-                error=raw["reason"],
-                env=self.env,
-                run_id=self.run_id,
+    def event(self, message: events.Message) -> Event:
+        if isinstance(message, events.Hello):
+            self.env = message.env
+        elif isinstance(message, events.CellMeasured):
+            if message.cell == Cell("serial", 1):
+                self.baseline_walls = message.walls
+            result = judged(
+                Result.measured(
+                    message, self.spec.workload, self.baseline_walls, self.env, self.run_id
+                )
             )
             self.results.append(result)
-            failure = CellFailed(
-                cell, raw["reason"], raw.get("task"), raw.get("traceback", ""), result
+            return CellDone(result, message.trace)
+        elif isinstance(message, events.CellFailed):
+            result = judged(
+                Result.failed(
+                    workload=self.spec.workload,
+                    executor=message.cell.executor,
+                    workers=message.cell.workers,
+                    tasks=self.spec.tasks,
+                    error=message.reason,
+                    env=self.env,
+                    run_id=self.run_id,
+                )
             )
-            self.failures.append(failure)
-            return failure
-        if kind == "cell_finished":
-            return CellDone(self._result(cell, raw), raw.get("trace", []))
-        raise ValueError(f"unknown event from the runner: {kind!r}")
-
-    def _result(self, cell: Cell, raw: dict[str, Any]) -> Result:
-        if cell == Cell("serial", 1):
-            self.baseline_walls = raw["walls"]
-        result = Result.measure(
-            workload=self.workload,
-            executor=cell.executor,
-            workers=cell.workers,
-            tasks=raw["tasks"],
-            size=raw["size"],
-            walls=raw["walls"],
-            startups=raw["startups"],
-            cpu_totals=raw["cpu_totals"],
-            baseline_wall_s=Spread.of(self.baseline_walls).median if self.baseline_walls else None,
-            baseline_walls=self.baseline_walls,
-            checksum_ok=raw["bad_checksums"] == 0,
-            bad_checksums=raw["bad_checksums"],
-            probe_p50_ms=raw["probe_p50_ms"],
-            probe_p99_ms=raw["probe_p99_ms"],
-            env=self.env,
-            run_id=self.run_id,
-            per_worker=raw["per_worker"],
-            records=raw["records"],
-            overlap=raw.get("overlap"),
-            handoffs_per_s=raw.get("handoffs_per_s"),
-            timeline=raw.get("timeline"),
-            process_cpus=raw.get("process_cpus"),
-            other_cores=raw.get("other_cores"),
-            bytes_moved=raw.get("bytes_moved", 0),
-            probe_queue_p99_ms=raw.get("probe_queue_p99_ms"),
-            probe_gil_p99_ms=raw.get("probe_gil_p99_ms"),
-            echo_p99_ms=raw.get("echo_p99_ms"),
-        )
-        self.results.append(result)
-        return result
+            self.results.append(result)
+            self.failures.append(message)
+            return CellDone(result, failure=message)
+        elif isinstance(message, events.Done | events.Fatal):
+            raise AssertionError("the run's end is read in events()")
+        return message

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from gilviz.analysis.results import TIMELINE_SHARES, Result, gil_handoffs, mean_shares
-from gilviz.analysis.verdict import stability, verdict
 from gilviz.measure.environment import python_label
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -55,7 +54,7 @@ def summary_row(result: Result) -> dict[str, object]:
     row["build"] = result.env.get("build", "default")
     row["gil_enabled"] = result.env.get("gil_enabled")
     row["usable_cores"] = result.env.get("usable_cores")
-    row["verdict"] = verdict(result)
+    row["verdict"] = result.verdict
     return {name: "" if value is None else value for name, value in row.items()}
 
 
@@ -171,7 +170,7 @@ def _markdown_cells(r: Result) -> list[str]:
             fmt_ratio(r.overlap),
             "-" if (handoffs := gil_handoffs(r)) is None else f"{handoffs:.0f}",
         ]
-    return [r.workload, r.executor, str(r.workers), *figures, verdict(r)]
+    return [r.workload, r.executor, str(r.workers), *figures, r.verdict]
 
 
 GroupKey = tuple[str, str, str, str, bool, int, float]
@@ -241,7 +240,7 @@ def flag(result: Result) -> str:
     """'' for a result to read as it is; else what is wrong with it, in capitals."""
     if not result.error and not result.checksum_ok:
         return "INVALID"
-    state = stability(result)
+    state = result.stability
     return state.upper() if state in ("failed", "disturbed", "unstable") else ""
 
 

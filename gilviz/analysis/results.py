@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from gilviz.protocol.events import CellMeasured
 from gilviz.protocol.spec import Cell
 
 
@@ -79,6 +80,11 @@ class Result:
     speedup_high: float | None = None
     """The lowest and highest speedup of one round (the baseline's run of that round over
     this cell's): the spread a speedup rests on (None: saved before it was measured)."""
+    stability: str = ""
+    """'stable', 'unstable', 'disturbed', 'failed' or 'unknown': judged once, when the result
+    is made (`gilviz.analysis.verdict.judged`), and stored with it."""
+    verdict: str = ""
+    """What the result shows, in one sentence: judged once, with the stability."""
 
     @property
     def cell(self) -> Cell:
@@ -101,10 +107,8 @@ class Result:
         return ideal_speedup(self.tasks, self.workers)
 
     def to_dict(self) -> dict[str, Any]:
-        """Every field, plus the verdict and stability read from them."""
-        from gilviz.analysis.verdict import stability, verdict  # the verdict reads results
-
-        return {**asdict(self), "stability": stability(self), "verdict": verdict(self)}
+        """Every field, the verdict and stability among them."""
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
@@ -156,6 +160,32 @@ class Result:
             speedup_low=rounds.low if measured else None,
             speedup_high=rounds.high if measured else None,
             **rest,
+        )
+
+    @classmethod
+    def measured(
+        cls,
+        message: CellMeasured,
+        workload: str,
+        baseline_walls: list[float],
+        env: dict[str, Any],
+        run_id: str,
+    ) -> Result:
+        """The result of a cell the runner measured (not yet judged: the engine judges it)."""
+        figures = {f.name: getattr(message, f.name) for f in fields(message)}
+        for unkept in ("cell", "trace", "echo_p50_ms"):
+            del figures[unkept]
+        baseline = Spread.of(baseline_walls).median if baseline_walls else None
+        return cls.measure(
+            workload=workload,
+            executor=message.cell.executor,
+            workers=message.cell.workers,
+            baseline_wall_s=baseline,
+            baseline_walls=baseline_walls,
+            checksum_ok=message.bad_checksums == 0,
+            env=env,
+            run_id=run_id,
+            **figures,
         )
 
     @classmethod

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gilviz.analysis.results import Result
+from gilviz.analysis.verdict import judged
 
 
 def default_results_path() -> Path:
@@ -60,7 +61,9 @@ class ResultStore:
             if not line.strip():
                 continue
             try:
-                loaded.results.append(Result.from_dict(json.loads(line)))
+                result = Result.from_dict(json.loads(line))
+                # Saved before verdicts were kept with results: judged once, here.
+                loaded.results.append(result if result.verdict else judged(result))
             except (ValueError, TypeError, KeyError) as exc:
                 loaded.warnings.append(f"{self.path}:{number}: skipped an unreadable line ({exc})")
         return loaded

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from gilviz.analysis.pythons import Python
 from gilviz.analysis.results import Result, gil_handoffs, mean_shares
-from gilviz.analysis.verdict import NO_GAIN, disturbed, usable_cores
+from gilviz.analysis.verdict import NO_GAIN, usable_cores
 from gilviz.protocol.spec import Cell, ExperimentSpec, Variant
 
 TASK_S = {"quick": 0.1, "watch": 0.4}
@@ -288,7 +288,7 @@ def conclude(step: Step, result: Result | None, baseline: Result | None = None) 
     if result is None or result.error:
         reason = result.error if result is not None else "the run did not finish"
         return Outcome(step, result, "failed", f"No conclusion: {reason}.")
-    busy = next((r for r in (result, baseline) if r is not None and disturbed(r)), None)
+    busy = next((r for r in (result, baseline) if r and r.stability == "disturbed"), None)
     if busy is not None:
         return Outcome(
             step,

@@ -8,6 +8,8 @@ gain, partial) picks its cause from the measured figures, never from the executo
 
 from __future__ import annotations
 
+import dataclasses
+
 from gilviz.analysis.results import Result, gil_handoffs, gil_wait_share, mean_shares
 
 NEAR_IDEAL = 0.9
@@ -52,6 +54,12 @@ def stability(result: Result) -> str:
     if result.repeat < STABLE_REPEATS or result.spread is None:
         return "unknown"
     return "unstable" if result.spread > UNSTABLE_SPREAD else "stable"
+
+
+def judged(result: Result) -> Result:
+    """The result with its stability and verdict: the one place a result is judged (the
+    engine as it makes results, the store for lines saved before verdicts were)."""
+    return dataclasses.replace(result, stability=stability(result), verdict=verdict(result))
 
 
 def verdict(result: Result) -> str:

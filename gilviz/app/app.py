@@ -20,16 +20,7 @@ from textual.reactive import var
 from textual.widgets import Footer, Header, Input, Select, Static
 
 from gilviz.analysis import report, tour
-from gilviz.analysis.engine import (
-    CellDone,
-    CellFailed,
-    CellStarted,
-    Event,
-    ExperimentRun,
-    Finished,
-    Hello,
-    TimelineUpdate,
-)
+from gilviz.analysis.engine import CellDone, Event, ExperimentRun, Finished
 from gilviz.analysis.pythons import Describer, Python, candidates
 from gilviz.analysis.results import Result
 from gilviz.analysis.store import ResultStore
@@ -45,6 +36,7 @@ from gilviz.app.widgets.timeline import TimelinePanel
 from gilviz.app.widgets.tour import TourPanel
 from gilviz.measure import environment
 from gilviz.measure.timeline import shares_one_gil
+from gilviz.protocol.events import CellStarted, Hello, TimelineUpdate
 from gilviz.protocol.spec import (
     Cell,
     Choice,
@@ -390,12 +382,11 @@ class GilvizApp(App[None]):
             self.timeline_panel.add(event)
         elif isinstance(event, CellDone):
             self._keep(event.result)
-            self.timeline_panel.show_result(event.result)  # exact, until the next cell starts
-        elif isinstance(event, CellFailed):
-            if event.result is not None:
-                self._keep(event.result)
-            where = f"{event.cell.label} failed"
-            self.notify(event.reason, title=where, severity="error")
+            if event.failure is None:  # exact, until the next cell starts
+                self.timeline_panel.show_result(event.result)
+            else:
+                where = f"{event.failure.cell.label} failed"
+                self.notify(event.failure.reason, title=where, severity="error")
         elif isinstance(event, Finished):
             if (runner := live.next_runner(event)) is not None:
                 self.sampler.detach()

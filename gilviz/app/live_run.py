@@ -6,18 +6,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from gilviz.analysis.engine import (
-    Calibrated,
-    CellDone,
-    CellStarted,
-    Event,
-    ExperimentRun,
-    Finished,
-    Hello,
-    Progress,
-)
+from gilviz.analysis.engine import CellDone, Event, ExperimentRun, Finished
 from gilviz.analysis.report import duration_words
 from gilviz.app.widgets.cpu import ProbeReading
+from gilviz.protocol.events import Calibrated, CellStarted, Hello, Progress
 from gilviz.protocol.spec import Variant, sized_alike
 
 

@@ -14,20 +14,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from gilviz.analysis import report
-from gilviz.analysis.engine import (
-    Calibrated,
-    CellDone,
-    CellFailed,
-    Event,
-    Finished,
-    run_experiment,
-)
+from gilviz.analysis.engine import CellDone, Event, Finished, run_experiment
 from gilviz.analysis.pythons import Describer, Python, candidates, resolve
 from gilviz.analysis.results import Result
 from gilviz.analysis.store import ResultStore, default_results_path
 from gilviz.measure.environment import usable_cores
 from gilviz.measure.executors import availability
 from gilviz.measure.workloads import WORKLOADS
+from gilviz.protocol.events import Calibrated
 from gilviz.protocol.spec import (
     EXECUTORS,
     MAX_REPEAT,
@@ -341,6 +335,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         start_method=args.start_method,
         fault=args.inject_fault,
         task_s=task_seconds(args.pace, tasks, args.repeat),
+        trace=args.trace is not None,  # every interval travels only when a trace is asked for
     )
     store = _store(args)
     traced: list[CellDone] = []
@@ -357,20 +352,20 @@ def cmd_run(args: argparse.Namespace) -> int:
                 sizes.setdefault(python, event.size)
                 if event.given:
                     display.note(_estimate_words(event, spec))
-            if isinstance(event, CellDone):
-                traced.append(event)
-            kept = event.result if isinstance(event, CellDone | CellFailed) else None
-            if kept is not None and store is not None:
+            if not isinstance(event, CellDone):
+                return
+            traced.append(event)
+            if store is not None:
                 try:
-                    store.append(kept)
+                    store.append(event.result)
                 except OSError as exc:
                     print(
                         f"gilviz: warning: results not saved to {store.path}: {exc}",
                         file=sys.stderr,
                     )
                     store = None
-            if isinstance(event, CellFailed):
-                display.note(f"{event.cell.label} failed: {event.reason}")
+            if event.failure is not None:
+                display.note(f"{event.failure.cell.label} failed: {event.failure.reason}")
 
         runs: list[Finished] = []
         try:
@@ -428,7 +423,7 @@ def _write_trace(path: Path, done: list[CellDone]) -> None:
     from gilviz.analysis.trace import chrome_trace
 
     try:
-        path.write_text(json.dumps(chrome_trace([(d.result, d.trace) for d in done])))
+        path.write_text(json.dumps(chrome_trace([(d.result, d.trace or []) for d in done])))
     except OSError as exc:
         print(f"gilviz: warning: trace not written to {path}: {exc.strerror}", file=sys.stderr)
         return

@@ -12,11 +12,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from gilviz.analysis import lanes, report
-from gilviz.analysis.engine import Calibrated, CellStarted, Event, Hello
-from gilviz.analysis.engine import Progress as Tick
+from gilviz.analysis.engine import Event
 from gilviz.analysis.results import Result
-from gilviz.analysis.verdict import verdict
 from gilviz.measure.environment import python_label
+from gilviz.protocol.events import Calibrated, CellStarted, Hello
+from gilviz.protocol.events import Progress as Tick
 
 
 class RunDisplay:
@@ -101,7 +101,7 @@ def print_table(results: list[Result], timelines: bool = False) -> None:
             table.add_row(*_row(r))
         console.print(table)
         for r in members:
-            console.print(f"- {verdict(r)}", highlight=False)
+            console.print(f"- {r.verdict}", highlight=False)
         if timelines:
             for r in members:
                 console.print(_timeline(r, console.width), highlight=False, markup=False)

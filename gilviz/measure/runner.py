@@ -27,6 +27,7 @@ from typing import IO, Any
 from gilviz.measure import environment, executors, reference, timeline, usage
 from gilviz.measure.echo_probe import EchoProbe
 from gilviz.measure.workloads import TARGET_TASK_S, WORKLOADS, EchoServer, checksum_of, cpu_task
+from gilviz.protocol import events
 from gilviz.protocol.spec import Cell, ExperimentSpec
 
 PROGRESS_INTERVAL_S = 0.1
@@ -44,24 +45,25 @@ TRACE_BUDGET = 50_000
 
 
 class Emitter:  # pragma: no mutate block (process plumbing: README, Development)
-    """Writes events as JSON lines; progress is coalesced to PROGRESS_INTERVAL_S."""
+    """Writes messages as JSON lines (`events.encode`); progress is coalesced to
+    PROGRESS_INTERVAL_S."""
 
     def __init__(self, out: IO[str]) -> None:
         self._out = out
         self._lock = threading.Lock()
         self._last_progress = 0.0
 
-    def send(self, kind: str, **fields: Any) -> None:
-        line = json.dumps({"type": kind, **fields}, separators=(",", ":"))
+    def send(self, message: events.Message) -> None:
+        line = events.encode(message)
         with self._lock:
             self._out.write(line + "\n")
             self._out.flush()
 
-    def progress(self, force: bool = False, **fields: Any) -> None:
+    def progress(self, message: events.Progress, force: bool = False) -> None:
         now = time.monotonic()
         if force or now - self._last_progress >= PROGRESS_INTERVAL_S:
             self._last_progress = now
-            self.send("progress", **fields)
+            self.send(message)
 
 
 class GilProbe(threading.Thread):
@@ -194,9 +196,7 @@ class Experiment:
                 task_s = self.spec.task_s or TARGET_TASK_S
                 size = self._calibrate(arg_for, task_s)
             # Said before any task of it runs: the size, and how long a task should take.
-            self.emit.send(
-                "calibrated", size=size, task_s=task_s, unit=self.workload.unit, given=given
-            )
+            self.emit.send(events.Calibrated(size, task_s, self.workload.unit, given))
             arg = arg_for(size)
             self.crossing = _Crossing(len(pickle.dumps(arg)))
             expected = reference.expected_checksum(self.spec.workload, size, arg)
@@ -212,8 +212,8 @@ class Experiment:
                         continue
                     self._run_once(runs_of_cell, batch, expected, repeat)
                     if number == rounds - 1 and not runs_of_cell.failed:
-                        figures = runs_of_cell.figures(batch, self.crossing.per_task)
-                        self.emit.send("cell_finished", **figures)
+                        trace = self.spec.trace
+                        self.emit.send(runs_of_cell.measured(batch, self.crossing.per_task, trace))
 
     def _estimate(self, size: int, arg_for: Any) -> float:
         """How long one task of a given size takes here, from calibration (nothing of that
@@ -276,7 +276,7 @@ class Experiment:
         if fault is not None and fault.executor == cell.executor:
             batch = dataclasses.replace(batch, fail_index=fault.workers)
         try:
-            self.emit.send("cell_started", cell=_cell_dict(cell), repeat=repeat)
+            self.emit.send(events.CellStarted(cell, repeat))
             streaming = batch.record and self.spec.live
             collector = timeline.Collector(
                 max(1000, TRACE_BUDGET // cell.workers),  # pragma: no mutate (a floor)
@@ -300,11 +300,12 @@ class Experiment:
         except Exception as exc:
             runs.failed = True
             self.emit.send(
-                "cell_failed",
-                cell=_cell_dict(cell),
-                reason=_failure_reason(exc),
-                task=getattr(exc, "index", None),
-                traceback=traceback.format_exc(limit=8),  # pragma: no mutate (its length)
+                events.CellFailed(
+                    cell,
+                    _failure_reason(exc),
+                    getattr(exc, "index", None),
+                    traceback.format_exc(limit=8),  # pragma: no mutate (its length)
+                )
             )
             return
         finished = None
@@ -315,12 +316,12 @@ class Experiment:
             runs.add(timing, tally, self.probe.take(), finished)
             if self.echo is not None:
                 runs.echo.extend(self.echo.take())
-        self.emit.progress(force=True, **tally.progress(cell, self.probe.latest()))
+        self.emit.progress(tally.progress(cell, self.probe.latest()), force=True)
 
     def _on_done(self, record: dict[str, Any], tally: _Tally, cell: Cell) -> None:
         self.crossing.see(record["value"])
         tally.add(record)
-        self.emit.progress(**tally.progress(cell, self.probe.latest()))
+        self.emit.progress(tally.progress(cell, self.probe.latest()))
 
 
 class Refused(ValueError):
@@ -384,41 +385,40 @@ class _CellRuns:
         self.bad += tally.bad
         self.last = tally
 
-    def figures(self, batch: executors.Batch, crossing: int) -> dict[str, Any]:
-        """The cell_finished event's fields; `crossing`: bytes a task moves, pickled."""
+    def measured(self, batch: executors.Batch, crossing: int, trace: bool) -> events.CellMeasured:
+        """The cell's message once its last run is done; `crossing`: bytes a task moves,
+        pickled; `trace`: also every classified interval of the last run."""
         assert self.last is not None
         crosses = self.cell.executor in ("processes", "interpreters")
-        return {
-            "cell": _cell_dict(self.cell),
-            "tasks": batch.tasks,
-            "size": batch.size,
-            "walls": self.walls,
-            "startups": self.startups,
-            "cpu_totals": self.cpu_totals,
-            "process_cpus": self.process_cpus,
-            "other_cores": usage.other_cores(self.other_cpu_s, sum(self.walls)),
-            "bytes_moved": crossing * batch.tasks if crosses else 0,
-            "bad_checksums": self.bad,
-            "per_worker": self.last.per_worker_summary(),
-            "records": self.last.records,
-            **probe_figures(self.probe),
-            "echo_p50_ms": percentile(self.echo, 0.5) if self.echo else None,
-            "echo_p99_ms": percentile(self.echo, 0.99) if self.echo else None,
-            **_timeline_fields(self.timelines),
-        }
-
-
-def _timeline_fields(timelines: list[timeline.CellTimeline]) -> dict[str, Any]:
-    """The figures (median over repeats) and the last repeat's lanes, for cell_finished."""
-    if not timelines:
-        return {}
-    last = timelines[-1]
-    return {
-        "overlap": statistics.median(t.overlap for t in timelines),
-        "handoffs_per_s": statistics.median(t.handoffs_per_s for t in timelines),
-        "timeline": last.stored(),
-        "trace": last.intervals,
-    }
+        probe = probe_figures(self.probe)
+        last = self.timelines[-1] if self.timelines else None
+        return events.CellMeasured(
+            cell=self.cell,
+            tasks=batch.tasks,
+            size=batch.size,
+            walls=self.walls,
+            startups=self.startups,
+            cpu_totals=self.cpu_totals,
+            process_cpus=self.process_cpus,
+            other_cores=usage.other_cores(self.other_cpu_s, sum(self.walls)),
+            bytes_moved=crossing * batch.tasks if crosses else 0,
+            bad_checksums=self.bad,
+            per_worker=self.last.per_worker_summary(),
+            records=self.last.records,
+            probe_p50_ms=probe["probe_p50_ms"] or 0.0,
+            probe_p99_ms=probe["probe_p99_ms"] or 0.0,
+            probe_queue_p99_ms=probe["probe_queue_p99_ms"],
+            probe_gil_p99_ms=probe["probe_gil_p99_ms"],
+            echo_p50_ms=percentile(self.echo, 0.5) if self.echo else None,
+            echo_p99_ms=percentile(self.echo, 0.99) if self.echo else None,
+            # The timeline's figures: medians over the runs; its lanes: the last run's.
+            overlap=statistics.median(t.overlap for t in self.timelines) if last else None,
+            handoffs_per_s=(
+                statistics.median(t.handoffs_per_s for t in self.timelines) if last else None
+            ),
+            timeline=last.stored() if last else None,
+            trace=last.intervals if last and trace else None,
+        )
 
 
 class LiveTimeline(threading.Thread):
@@ -461,7 +461,7 @@ class LiveTimeline(threading.Thread):
             for lane, flat in collector.take_new()
         ]
         now_us = (time.perf_counter_ns() - origin) // 1000  # pragma: no mutate (ns to µs)
-        self.emit.send("timeline", cell=_cell_dict(cell), now_us=now_us, lanes=lanes)
+        self.emit.send(events.TimelineUpdate(cell, now_us, lanes))
 
 
 def _relative_us(flat: list[int], origin_ns: int) -> list[int]:
@@ -510,19 +510,10 @@ class _Tally:
             for (pid, tid), (n, tasks, cpu) in self.workers.items()
         ]
 
-    def progress(self, cell: Cell, probe: ProbeSample) -> dict[str, Any]:
-        return {
-            "cell": _cell_dict(cell),
-            "done": self.done,
-            "total": self.total,
-            "workers_seen": len(self.workers),
-            "probe_ms": probe.late_ms,
-            "probe_queue_ms": probe.queue_ms,
-        }
-
-
-def _cell_dict(cell: Cell) -> dict[str, Any]:
-    return {"executor": cell.executor, "workers": cell.workers}
+    def progress(self, cell: Cell, probe: ProbeSample) -> events.Progress:
+        return events.Progress(
+            cell, self.done, self.total, len(self.workers), probe.late_ms, probe.queue_ms
+        )
 
 
 def _failure_reason(exc: BaseException) -> str:
@@ -545,9 +536,9 @@ def _kill_my_group_when_stdin_closes(lifeline: int) -> None:  # pragma: no mutat
 
 
 def main() -> int:  # pragma: no mutate block
-    events = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not corrupt events
-    emit = Emitter(events)
+    emit = Emitter(out)
     spec_line = sys.stdin.readline()
     lifeline = os.dup(sys.stdin.fileno())
     watchdog = threading.Thread(
@@ -568,26 +559,17 @@ def main() -> int:  # pragma: no mutate block
         echo = EchoProbe() if spec.echo_probe else None
         if echo is not None:
             echo.start()
-        emit.send(
-            "hello",
-            pid=os.getpid(),
-            env=environment.describe(spec.start_method),
-            service_tids=[
-                threading.get_native_id(),
-                probe.native_id,
-                watchdog.native_id,
-                live.native_id,
-                *(echo.native_ids if echo else []),
-            ],
-        )
+        service_tids = [threading.get_native_id(), probe.native_id, watchdog.native_id]
+        service_tids += [live.native_id, *(echo.native_ids if echo else [])]
+        emit.send(events.Hello(os.getpid(), environment.describe(spec.start_method), service_tids))
         Experiment(spec, emit, probe, live, echo).run()
     except Refused as exc:
-        emit.send("fatal", reason=str(exc), refused=True)
+        emit.send(events.Fatal(str(exc), refused=True))
         return 2
     except Exception as exc:
-        emit.send("fatal", reason=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+        emit.send(events.Fatal(f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()))
         return 1
-    emit.send("done")
+    emit.send(events.Done())
     return 0
 
 

@@ -71,6 +71,9 @@ class ExperimentSpec:
     """sys.setswitchinterval in the runner, in ms; None keeps the interpreter's (5 ms)."""
     gil: bool | None = None
     """PYTHON_GIL for the runner on a free-threaded build; None keeps the build's default."""
+    trace: bool = False
+    """Send every classified interval of each cell's last run (for a trace file); else the
+    compact lanes only."""
     echo_probe: bool = False
     """Also time round trips between two threads of the runner (a socket echo) while cells
     run: the latency an I/O thread sees under the cells' load."""

@@ -12,7 +12,6 @@ from textual.widgets.data_table import RowKey
 
 from gilviz.analysis import report
 from gilviz.analysis.results import Result
-from gilviz.analysis.verdict import verdict
 
 COLUMNS = (
     "time",
@@ -206,7 +205,7 @@ def _cells(result: Result) -> tuple[str | Text, ...]:
         str(result.workers),
         status,
         *figures,
-        verdict(result),
+        result.verdict,
     )
 
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from rich.text import Text
 
 from gilviz.analysis import lanes, report
-from gilviz.analysis.engine import TimelineUpdate
 from gilviz.analysis.results import Result
 from gilviz.app.widgets.repaint import LinesPanel
 from gilviz.measure.timeline import STATES
+from gilviz.protocol.events import TimelineUpdate
 
 LIVE_COLUMN_US = 50_000
 """One live column is 50 ms: a 100-column lane holds 5 s."""
