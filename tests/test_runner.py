@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import pickle
-import re
 import time
 
 import pytest
@@ -58,24 +56,43 @@ def test_failure_reasons_name_the_exception():
     assert runner._failure_reason(ValueError("bad size")) == "bad size"
 
 
-def calibrated(workload: str, task_s: float | None) -> int:
-    """The size calibration picks for `workload` when a unit of work sleeps 1 ms (steady
-    even on a busy machine, unlike a loop)."""
-    spec = ExperimentSpec(workload, (), tasks=1, task_s=task_s)
+class Clock:
+    """The runner's clock, injected: a unit of work takes exactly 1 ms of it, busy or not."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def work(self, size: int, arg: object = None) -> None:
+        self.now += size / 1000
+
+
+def timed_by(monkeypatch, workload: str, spec: ExperimentSpec) -> runner.Experiment:
+    """An experiment whose task takes 1 ms of an injected clock per unit of work."""
+    clock = Clock()
+    monkeypatch.setattr(runner, "time", clock)
     experiment = runner.Experiment(spec, None, None, None)  # type: ignore[arg-type]
-    experiment.workload = dataclasses.replace(
-        workloads.WORKLOADS[workload], task=lambda size, arg: time.sleep(size / 1000)
-    )
+    experiment.workload = dataclasses.replace(workloads.WORKLOADS[workload], task=clock.work)
+    return experiment
+
+
+def calibrated(monkeypatch, workload: str, task_s: float | None) -> int:
+    """The size calibration picks for `workload` when a unit of work takes 1 ms."""
+    spec = ExperimentSpec(workload, (), tasks=1, task_s=task_s)
+    experiment = timed_by(monkeypatch, workload, spec)
     return experiment._calibrate(lambda size: None, task_s or runner.TARGET_TASK_S)
 
 
-def test_calibration_aims_a_task_at_the_pace_it_is_given():
-    assert calibrated("cpu", 0.3) == pytest.approx(300, rel=0.15)
-    assert calibrated("cpu", None) == pytest.approx(200, rel=0.15), "the quick pace: 0.2 s"
-    assert calibrated("mixed", 0.3) == pytest.approx(150, rel=0.15), "half of it sleeps"
-    assert calibrated("sleep", 0.05) == 50, "a sleep is sized in milliseconds, not timed"
-    assert calibrated("sleep", 2.0) == 2000 and calibrated("sleep", 0.0004) == 1
-    assert calibrated("cpu", 0.0004) == 1, "never below one unit of work"
+def test_calibration_aims_a_task_at_the_pace_it_is_given(monkeypatch):
+    assert calibrated(monkeypatch, "cpu", 0.3) == 300
+    assert calibrated(monkeypatch, "cpu", None) == 200, "the quick pace: 0.2 s"
+    assert calibrated(monkeypatch, "mixed", 0.3) == 150, "half of it sleeps"
+    assert calibrated(monkeypatch, "sleep", 0.05) == 50, "a sleep is sized in ms, not timed"
+    assert calibrated(monkeypatch, "sleep", 2.0) == 2000
+    assert calibrated(monkeypatch, "sleep", 0.0004) == 1
+    assert calibrated(monkeypatch, "cpu", 0.0004) == 1, "never below one unit of work"
 
 
 def test_mixed_calibrates_its_cpu_part_alone_and_the_others_get_their_argument():
@@ -126,15 +143,13 @@ class Sent(list):
         self.append((kind, fields))
 
 
-def refusing(workload: str, size: int, sent: Sent | None = None) -> str | None:
+def refusing(monkeypatch, workload: str, size: int, sent: Sent | None = None) -> str | None:
     """What the runner says of `size` before running it (None: it runs), when a unit of
-    work sleeps 1 ms."""
+    work takes 1 ms."""
     spec = ExperimentSpec(workload, (), tasks=1, task_s=1.0)  # the pace does not change it
     emit = sent if sent is not None else Sent()
-    experiment = runner.Experiment(spec, emit, None, None)  # type: ignore[arg-type]
-    experiment.workload = dataclasses.replace(
-        workloads.WORKLOADS[workload], task=lambda size, arg: time.sleep(size / 1000)
-    )
+    experiment = timed_by(monkeypatch, workload, spec)
+    experiment.emit = emit  # type: ignore[assignment]
     try:
         estimate_s = experiment._estimate(size, lambda size: None)
     except runner.Refused as refused:
@@ -143,32 +158,26 @@ def refusing(workload: str, size: int, sent: Sent | None = None) -> str | None:
     return None
 
 
-def test_a_size_is_refused_when_its_estimate_passes_an_hour():
-    assert refusing("sleep", 3_600_000) is None, "exactly an hour runs"
-    assert refusing("sleep", 3_600_001) == (
+def test_a_size_is_refused_when_its_estimate_passes_an_hour(monkeypatch):
+    assert refusing(monkeypatch, "sleep", 3_600_000) is None, "exactly an hour runs"
+    assert refusing(monkeypatch, "sleep", 3_600_001) == (
         "size 3600001 would take about 1.0 hours per task on this machine (over the 1 hour "
         "limit); choose a smaller --size or leave it out to calibrate"
     )
-    assert refusing("cpu", 2_000_000) is None  # about 2000 s of 1 ms units
-    hours = re.search(r"about ([\d.]+) hours per task", refusing("cpu", 8_000_000) or "")
-    assert hours and 1.8 <= float(hours.group(1)) <= 2.7, "about 8000 s"
+    assert refusing(monkeypatch, "cpu", 3_600_000) is None  # 1 ms units: exactly an hour
+    assert refusing(monkeypatch, "cpu", 8_000_000) == (
+        "size 8000000 would take about 2.2 hours per task on this machine (over the 1 hour "
+        "limit); choose a smaller --size or leave it out to calibrate"
+    )
 
 
-def test_a_given_size_is_estimated_from_calibration_without_running_it():
+def test_a_given_size_is_estimated_from_calibration_without_running_it(monkeypatch):
     sent = Sent()
-    assert refusing("sleep", 1500, sent) is None
+    assert refusing(monkeypatch, "sleep", 1500, sent) is None
     assert sent == [("estimated", {"task_s": 1.5})]
     sent.clear()
-    assert refusing("cpu", 500_000, sent) is None  # 1 ms units: about 500 s, none of it run
-    assert sent[0][1]["task_s"] == pytest.approx(500, rel=0.3)
-
-
-def test_the_bytes_a_task_moves_are_its_argument_and_its_first_result_pickled():
-    crossing = runner._Crossing(arg_bytes=100)
-    assert crossing.per_task == 100
-    crossing.see(b"x" * 1000)
-    crossing.see(b"")  # later results do not change it
-    assert crossing.per_task == 100 + len(pickle.dumps(b"x" * 1000))
+    assert refusing(monkeypatch, "cpu", 500_000, sent) is None, "500 s, none of it run"
+    assert sent == [("estimated", {"task_s": 500.0})]
 
 
 def test_a_tally_sums_each_workers_tasks_and_cpu_and_keeps_times_relative():

@@ -123,10 +123,13 @@ def test_the_timeline_reads_without_colour_live_and_on_a_chosen_row(launch, env)
     terminal = launch([*CPU_THREADS, "--size", "3000000"], **env)  # ~0.4 s a task here
     terminal.wait_for("Experiment")
     terminal.press("r")
-    terminal.wait_for("Timeline · threads x2 on cpu")
-    while "w2" not in terminal.text() or not lane_glyphs(terminal, "w2"):
-        terminal.read(0.05)
-    assert "live" in terminal.text()
+
+    def live_lanes() -> bool:
+        text = terminal.text()
+        drawn = "w2" in text and lane_glyphs(terminal, "w2")
+        return "Timeline · threads x2 on cpu" in text and "live ─╯" in text and bool(drawn)
+
+    terminal.wait_until(live_lanes, "two live lanes of threads x2")
     assert_readable(terminal, env)
     terminal.wait_for("Done in")
     assert "overlap" in terminal.text() and "hand-offs/s" in terminal.text()
