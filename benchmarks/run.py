@@ -23,9 +23,10 @@ from pathlib import Path
 import psutil
 
 from gilviz.analysis.engine import run_experiment
+from gilviz.app.choice import Choice
 from gilviz.measure.environment import usable_cores
 from gilviz.measure.workloads import cpu_task
-from gilviz.protocol.spec import Cell, Choice, ExperimentSpec
+from gilviz.protocol.spec import Cell, ExperimentSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gilviz.analysis.store import ResultStore
 from gilviz.app.app import GilvizApp
-from gilviz.protocol.spec import Choice
+from gilviz.app.choice import Choice
 
 HERE = Path(__file__).resolve().parent
 SIZE = (120, 36)

@@ -8,8 +8,8 @@ from pathlib import Path
 from gilviz.analysis.pythons import Python
 from gilviz.analysis.store import ResultStore
 from gilviz.app.app import GilvizApp
+from gilviz.app.choice import Choice
 from gilviz.app.sampler import Sampler
-from gilviz.protocol.spec import Choice
 
 ENV = {"implementation": "CPython", "python": "3.12.0", "gil_enabled": True, "usable_cores": 4}
 PYTHONS = [Python(sys.executable, "3.12.0", "CPython")]

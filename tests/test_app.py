@@ -14,14 +14,15 @@ from textual.widgets import Input, ProgressBar, Select
 
 from gilviz.analysis.engine import ExperimentRun
 from gilviz.analysis.store import ResultStore
-from gilviz.app.app import GilvizApp, RunnerEvent
+from gilviz.app.app import GilvizApp
+from gilviz.app.choice import Choice
 from gilviz.app.live_run import LiveRun
+from gilviz.app.running import RunnerEvent
 from gilviz.app.widgets.help import HelpScreen
 from gilviz.app.widgets.plot import SpeedupPlot
 from gilviz.app.widgets.results import ResultsLog
-from gilviz.measure.environment import usable_cores
 from gilviz.protocol.events import CellStarted, Progress
-from gilviz.protocol.spec import Cell, Choice, ExperimentSpec, default_workers
+from gilviz.protocol.spec import Cell, ExperimentSpec, default_workers
 from tests.app_fixtures import make_app
 from tests.conftest import make_result
 
@@ -84,7 +85,7 @@ async def test_the_repeat_field_runs_each_cell_that_often_and_the_log_shows_its_
         names = [str(column.label) for column in log.columns.values()]
         noise = [str(log.get_row_at(row)[names.index("noise")]) for row in (1, 2)]
         assert all(cell.startswith("±") for cell in noise), f"a spread, not one run: {noise}"
-        assert [r.repeat for r in app.results] == [3, 3]
+        assert [r.repeat for r in app.kept.results] == [3, 3]
         app.query_one("#repeat", Input).value = "0"
         await pilot.pause()
         assert "repeat must be at least 1" in str(app.query_one("#repeat-help").render())
@@ -106,7 +107,7 @@ async def test_sweep_runs_one_to_twice_the_cores(tmp_path):
     async with app.run_test() as pilot:
         await pilot.press("s")
         await finish(app, pilot)
-        expected = 1 + len(default_workers(2 * usable_cores()))  # affinity, not cpu_count
+        expected = 1 + len(default_workers(2 * app.usable_cores))  # the cores the app shows
         assert app.query_one(ResultsLog).result_count == expected
 
 
@@ -194,7 +195,7 @@ async def test_a_killed_worker_is_reported_and_the_app_carries_on(tmp_path):
         row = [str(cell) for cell in app.results_log.get_row_at(app.results_log.row_count - 1)]
         assert "FAILED" in row, "the failure is a row in the log"
         assert "worker died" in str(app.results_log.border_subtitle), "with its reason"
-        saved = app.store.load().results  # type: ignore[union-attr]
+        saved = app.kept.store.load().results  # type: ignore[union-attr]
         assert saved[-1].error and "worker died" in saved[-1].error, "and in the saved file"
 
 
@@ -347,7 +348,7 @@ async def test_an_unwritable_results_file_is_reported_and_results_stay_in_memory
     async with app.run_test(notifications=True) as pilot:
         await pilot.press("r")
         await finish(app, pilot)
-        assert len(app.results) == 2 and app.store is None
+        assert len(app.kept.results) == 2 and app.kept.store is None
         assert await toast_says(pilot, "kept in memory")
 
 

@@ -11,7 +11,7 @@ from textual.widgets import Input
 from gilviz.analysis import pythons
 from gilviz.analysis.store import ResultStore
 from gilviz.app.app import GilvizApp
-from gilviz.protocol.spec import Choice
+from gilviz.app.choice import Choice
 from tests.app_fixtures import ENV, frozen_sampler
 from tests.test_app import until_idle
 from tests.test_pythons import real_python
@@ -43,7 +43,7 @@ async def test_two_pythons_named_in_the_field_run_one_after_the_other_and_show_a
         assert "Done" in str(app.query_one("#status").render()) and "4 results" in str(
             app.query_one("#status").render()
         )
-        assert [(r.env["python"], r.executor) for r in app.results] == [
+        assert [(r.env["python"], r.executor) for r in app.kept.results] == [
             (own.version, "serial"),
             (own.version, "threads"),
             (other.version, "serial"),
@@ -74,8 +74,8 @@ async def test_switch_intervals_run_as_a_sweep_with_the_echo_probe(tmp_path):
         app.query_one("#switch", Input).value = "1,20"
         await pilot.press("r")
         await until_idle(app, pilot)
-        assert [r.env["switch_interval_ms"] for r in app.results] == [1.0, 1.0, 20.0, 20.0]
-        assert all(r.echo_p99_ms is not None for r in app.results)
+        assert [r.env["switch_interval_ms"] for r in app.kept.results] == [1.0, 1.0, 20.0, 20.0]
+        assert all(r.echo_p99_ms is not None for r in app.kept.results)
         app.query_one("#switch", Input).value = "0"
         await pilot.pause()
         assert "0.01-1000 ms" in str(app.query_one("#switch-help").render())

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from gilviz.app.app import LIVE_REFRESH_S, GilvizApp
+from gilviz.app.choice import Choice
 from gilviz.app.widgets.timeline import TimelinePanel
-from gilviz.protocol.spec import WATCH_WORK_S, Choice
+from gilviz.protocol.spec import WATCH_WORK_S
 from tests.app_fixtures import make_app
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
@@ -47,7 +48,7 @@ async def test_threads_get_live_lanes_then_the_recorded_timeline(tmp_path):
         assert str(panel.border_title) == "Timeline · threads x2 on cpu"
         await finish(app, pilot)
         assert "overlap" in str(panel.border_subtitle), "the exact figures, once done"
-        assert panel.result is app.results[-1] and panel.result.executor == "threads"
+        assert panel.result is app.kept.results[-1] and panel.result.executor == "threads"
         assert "─ GIL wait" in panel_text(app)
         await pilot.press("up")  # the serial baseline's row
         assert str(panel.border_title) == "Timeline · serial x1 on cpu"

@@ -7,11 +7,12 @@ import time
 import pytest
 
 from gilviz.analysis.store import ResultStore
+from gilviz.app.choice import Choice
 from gilviz.app.sampler import Snapshot, WorkerLoad
 from gilviz.app.widgets.cpu import ProbeReading
 from gilviz.measure.timeline import RUN, STALL, Collector
 from gilviz.protocol.events import TimelineUpdate
-from gilviz.protocol.spec import Cell, Choice
+from gilviz.protocol.spec import Cell
 from tests.app_fixtures import CORE_LOADS, make_app
 from tests.conftest import make_result
 

@@ -161,7 +161,7 @@ class Describer:
     def _one(self, path: str) -> Python:
         key = self._key(path)
         if key in self._cache:
-            return Python(**{**self._cache[key], "path": path})
+            return Python(**{**self._cache[key], "path": path})  # type: ignore[arg-type]
         python = probe(path)
         if not python.error:
             self._cache[key] = asdict(python)

@@ -42,9 +42,9 @@ def network_address() -> str:
     stats = psutil.net_if_stats()
     for name, addresses in psutil.net_if_addrs().items():
         up = name in stats and stats[name].isup
-        for address in addresses:
-            if up and address.family == socket.AF_INET and not is_loopback(address.address):
-                return str(address.address)
+        for found in addresses:
+            if up and found.family == socket.AF_INET and not is_loopback(found.address):
+                return str(found.address)
     return socket.gethostname()
 
 

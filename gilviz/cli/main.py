@@ -18,6 +18,7 @@ from gilviz.analysis.engine import CellDone, Event, Finished, run_experiment
 from gilviz.analysis.pythons import Describer, Python, candidates, resolve
 from gilviz.analysis.results import Result
 from gilviz.analysis.store import ResultStore, default_results_path
+from gilviz.app.choice import Choice
 from gilviz.measure.environment import usable_cores
 from gilviz.measure.executors import availability
 from gilviz.measure.workloads import WORKLOADS
@@ -30,7 +31,6 @@ from gilviz.protocol.spec import (
     MAX_WARMUP,
     MAX_WORKERS,
     PACES,
-    Choice,
     ExperimentSpec,
     Variant,
     default_workers,

@@ -150,5 +150,5 @@ def _plot(results: list[Result]) -> str:
     plotext.plotsize(72, 18)
     workloads = ", ".join(dict.fromkeys(r.workload for r in results))
     report.draw_speedup(plotext, results, f"speedup vs workers ({workloads})")
-    drawn = plotext.build()
-    return drawn if sys.stdout.isatty() else plotext.uncolorize(drawn)
+    drawn = str(plotext.build())
+    return drawn if sys.stdout.isatty() else str(plotext.uncolorize(drawn))

@@ -22,6 +22,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import BrokenExecutor
 from typing import IO, Any
 
 from gilviz.measure import environment, executors, reference, timeline, usage
@@ -457,7 +458,7 @@ class LiveTimeline(threading.Thread):
             return
         collector, cell, origin = self._watched
         lanes = [
-            [lane.index, lane.key[0], _relative_us(flat, origin)]
+            (lane.index, lane.key[0], _relative_us(flat, origin))
             for lane, flat in collector.take_new()
         ]
         now_us = (time.perf_counter_ns() - origin) // 1000  # pragma: no mutate (ns to µs)
@@ -517,7 +518,7 @@ class _Tally:
 
 
 def _failure_reason(exc: BaseException) -> str:
-    if isinstance(exc, executors.cf.BrokenExecutor):
+    if isinstance(exc, BrokenExecutor):
         return f"a worker died, so the pool broke ({type(exc).__name__}: {exc})"
     return str(exc) or type(exc).__name__
 
@@ -559,8 +560,9 @@ def main() -> int:  # pragma: no mutate block
         echo = EchoProbe() if spec.echo_probe else None
         if echo is not None:
             echo.start()
-        service_tids = [threading.get_native_id(), probe.native_id, watchdog.native_id]
-        service_tids += [live.native_id, *(echo.native_ids if echo else [])]
+        started = [probe.native_id, watchdog.native_id, live.native_id]
+        started += echo.native_ids if echo else []
+        service_tids = [threading.get_native_id(), *(tid for tid in started if tid is not None)]
         emit.send(events.Hello(os.getpid(), environment.describe(spec.start_method), service_tids))
         Experiment(spec, emit, probe, live, echo).run()
     except Refused as exc:

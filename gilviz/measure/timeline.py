@@ -359,22 +359,28 @@ def analyse(lanes: list[Lane], shared_gil: bool, gaps_are_io: bool = False) -> C
         ordered = [_fill_gaps(lane, start, end, IO) for lane in ordered]
     runs = [_runs(lane) for lane in ordered]
     classified = []
-    for i, lane in enumerate(ordered):
+    for i, ordered_lane in enumerate(ordered):
         others = [
             runs[j]
             for j in range(len(ordered))
             if j != i and shared_gil and lanes[j].key[0] == lanes[i].key[0]
         ]
-        classified.append(_classify(lane, _union(others)))
+        classified.append(_classify(ordered_lane, _union(others)))
     workers = []
-    working = 0
+    working = 0.0
     for lane, intervals in zip(lanes, classified, strict=True):
         # Exact totals (downsampling coarsens the picture, never these); the stall time is
         # split into GIL and core waits as the classified intervals split it.
         drawn = [0] * len(STATES)
         for state, left, right in intervals:
             drawn[state] += right - left
-        spent = [lane.totals[RUN], lane.totals[C], max(lane.totals[IO], drawn[IO]), 0, 0]
+        spent: list[float] = [
+            lane.totals[RUN],
+            lane.totals[C],
+            max(lane.totals[IO], drawn[IO]),
+            0,
+            0,
+        ]
         stalled = lane.totals[STALL]
         gil_part = drawn[GIL] / (drawn[GIL] + drawn[CORE]) if drawn[GIL] + drawn[CORE] else 0.0
         spent[GIL], spent[CORE] = stalled * gil_part, stalled * (1 - gil_part)

@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Awaitable, Callable, Coroutine, Generator
+from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -161,7 +161,7 @@ class Workload:
     summary: str
     unit: str
     task: Callable[[int, Any], int | bytes]
-    async_task: Callable[[int, Any], Awaitable[int]] | None = None
+    async_task: Callable[[int, Any], Coroutine[Any, Any, int]] | None = None
     sized_in_ms: bool = False
     """Its size is the task's duration in milliseconds: no calibration needed."""
 

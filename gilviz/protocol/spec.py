@@ -94,26 +94,6 @@ class ExperimentSpec:
         return ExperimentSpec(**{**self.__dict__, "cells": (baseline, *rest)})
 
 
-@dataclass(frozen=True)
-class Choice:
-    """One experiment as a person picks it in the app: a single executor and worker count."""
-
-    workload: str = "cpu"
-    executor: str = "threads"
-    workers: int = 2
-    tasks: int | None = None
-    """None means 2 x workers."""
-    size: int | None = None
-    """None means calibrated."""
-    pace: str = "watch"
-    repeat: int = 3
-    """Measured runs of each cell (each round runs the baseline once too)."""
-    pythons: tuple[str, ...] = ()
-    """Interpreters to run under, each with its own baseline; none means gilviz's own."""
-    switch_ms: tuple[float, ...] = ()
-    """Switch intervals to run with (a sweep when several); none keeps Python's."""
-
-
 Variant = tuple[str | None, ExperimentSpec]
 """A Python (None: gilviz's own) and the spec to run under it: one runner."""
 

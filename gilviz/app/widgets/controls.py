@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
 from gilviz.analysis.pythons import Python, pick
+from gilviz.app.choice import Choice
 from gilviz.measure.executors import availability
 from gilviz.measure.workloads import WORKLOADS
 from gilviz.protocol.spec import (
@@ -19,7 +22,6 @@ from gilviz.protocol.spec import (
     MAX_TASKS,
     MAX_WORKERS,
     PACES,
-    Choice,
     parse_count,
     parse_switch_intervals,
 )
@@ -230,5 +232,5 @@ def _row(label: str, widget: Select[str] | Input) -> ComposeResult:
         yield widget
 
 
-def _options(names: dict[str, object]) -> list[tuple[str, str]]:
+def _options(names: Mapping[str, object]) -> list[tuple[str, str]]:
     return [(name, name) for name in names]

@@ -62,7 +62,7 @@ class CpuPanel(LinesPanel):
     """
 
     def __init__(self, granted: int | None = None, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.granted = granted
         """Cores the machine grants gilviz (affinity and CPU quota); None: every core shown."""
         self.history: CpuHistory | None = None

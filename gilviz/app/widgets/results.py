@@ -28,7 +28,16 @@ COLUMNS = (
     "verdict",
 )
 """'GIL p99' is the probe's p99 wait for the GIL, its run-queue wait taken out."""
-PRIORITY = ("executor", "workers", "speedup", "status", "noise", "GIL p99", "eff.", "wall s")
+PRIORITY: tuple[str, ...] = (
+    "executor",
+    "workers",
+    "speedup",
+    "status",
+    "noise",
+    "GIL p99",
+    "eff.",
+    "wall s",
+)
 PRIORITY += ("busy",)
 PRIORITY += ("workload", "time", "verdict")
 """Which columns stay as the log narrows: the last ones go first. A number is never cut: a

@@ -90,7 +90,7 @@ class TimelinePanel(LinesPanel):
     """
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.live: LiveLanes | None = None
         self.result: Result | None = None
         self._most_lanes = 16

@@ -1,0 +1,41 @@
+"""One experiment as a person picks it in the app, and the runs it takes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gilviz.protocol.spec import Cell, ExperimentSpec, Variant, task_seconds, variants
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the Experiment panel's fields say: a single executor and worker count."""
+
+    workload: str = "cpu"
+    executor: str = "threads"
+    workers: int = 2
+    tasks: int | None = None
+    """None means 2 x workers."""
+    size: int | None = None
+    """None means calibrated."""
+    pace: str = "watch"
+    repeat: int = 3
+    """Measured runs of each cell (each round runs the baseline once too)."""
+    pythons: tuple[str, ...] = ()
+    """Interpreters to run under, each with its own baseline; none means gilviz's own."""
+    switch_ms: tuple[float, ...] = ()
+    """Switch intervals to run with (a sweep when several); none keeps Python's."""
+
+    def runs(self, cells: tuple[Cell, ...], most_workers: int) -> list[Variant]:
+        """These cells as runners: one per Python and switch interval, streamed live."""
+        tasks = self.tasks or 2 * most_workers
+        spec = ExperimentSpec(
+            workload=self.workload,
+            cells=cells,
+            tasks=tasks,
+            size=self.size,
+            repeat=self.repeat,
+            task_s=task_seconds(self.pace, tasks, self.repeat),
+            live=True,  # the timeline panel draws it as it happens
+        )
+        return variants(spec, self.pythons, self.switch_ms)

@@ -1,0 +1,59 @@
+"""The app's one screen: the classes that follow its size (narrow, short, too small), which
+`app.tcss` styles, and the panels' sizes that follow them."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from textual import events
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from gilviz.app.widgets.controls import Controls
+from gilviz.app.widgets.cpu import WORKER_ROWS, CpuPanel
+from gilviz.app.widgets.plot import SpeedupPlot
+from gilviz.app.widgets.progress import RunProgress
+from gilviz.app.widgets.results import ResultsLog
+from gilviz.app.widgets.timeline import TimelinePanel
+from gilviz.app.widgets.tour import TourPanel
+
+MIN_SIZE, WIDE_FROM, SHORT_BELOW = (60, 20), 100, 30
+"""The smallest usable screen; below WIDE_FROM columns the plot starts hidden and the
+controls are slimmer; below SHORT_BELOW rows they hide their explanations (errors show)."""
+
+
+class Panels(Protocol):
+    """The panels the app holds (it creates them; this screen places them)."""
+
+    controls: Controls
+    cpu_panel: CpuPanel
+    tour_panel: TourPanel
+    timeline_panel: TimelinePanel
+    progress: RunProgress
+    results_log: ResultsLog
+    plot: SpeedupPlot
+    footer: Footer
+
+
+class MainScreen(Screen[None]):
+    """The app composes its panels into this screen (`GilvizApp.compose`); it fits them."""
+
+    def __init__(self, panels: Panels) -> None:
+        super().__init__()
+        self.panels = panels
+
+    def on_resize(self, event: events.Resize) -> None:
+        width, height = event.size
+        p, narrow = self.panels, width < WIDE_FROM
+        if narrow != self.has_class("narrow"):
+            p.plot.display = not narrow  # p still shows it
+            p.footer.compact = narrow  # every key still fits in 80 columns
+            p.footer.show_command_palette = not narrow  # ctrl+p still opens it
+        classes = {"too-small": width < MIN_SIZE[0] or height < MIN_SIZE[1]}
+        classes |= {"short": height < SHORT_BELOW, "narrow": narrow}
+        if any(self.has_class(name) != on for name, on in classes.items()):
+            for name, on in classes.items():  # one restyle of every widget, not one a class
+                self.set_class(on, name, update=False)
+            self.update_node_styles()
+        p.cpu_panel.worker_rows = 2 if height < SHORT_BELOW else WORKER_ROWS
+        p.timeline_panel.most_lanes = max(2, min(16, (height - 20) // 2))
