@@ -378,6 +378,43 @@ def finding_workers(calls: int) -> None:
     print(f"psutil scan    {spread([t / calls * 1000 for t in scan], '{:.3f}')} ms a call")
 
 
+def wire() -> None:
+    """Bytes the runner sends for one cell, with every trace interval (--trace) and without
+    (what the app and a plain run get): the protocol's cost, read off the wire itself."""
+    import json as json_module
+
+    from gilviz.analysis.engine import RUNNER_COMMAND, _python_path
+    from gilviz.protocol import events
+
+    print("\n## Bytes the runner sends per cell (cpu, 8 tasks of 0.4 s, one run; cell_measured)")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(_python_path())}
+    for trace in (True, False):
+        cells = (Cell("threads", 4), Cell("processes", 2))
+        spec = ExperimentSpec("cpu", cells, tasks=8, task_s=0.4, trace=trace).with_baseline()
+        runner = subprocess.Popen(
+            [sys.executable, "-c", RUNNER_COMMAND],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert runner.stdin is not None and runner.stdout is not None
+        runner.stdin.write(json_module.dumps(spec.to_dict()) + "\n")
+        runner.stdin.flush()  # and held open: the runner's lifeline
+        sizes, total = {}, 0
+        for line in runner.stdout:
+            total += len(line)
+            message = events.decode(line)
+            if isinstance(message, events.CellMeasured):
+                sizes[message.cell.label] = len(line)
+            if isinstance(message, events.Done | events.Fatal):
+                break
+        runner.stdin.close()
+        runner.wait()
+        said = ", ".join(f"{label} {size:,}" for label, size in sizes.items())
+        print(f"{'with --trace' if trace else 'without':<13} {said}; all lines {total:,} bytes")
+
+
 def tours(count: int) -> None:
     """Headless tours in a row: what each step concluded, counted (steps 1-4 and 7 should
     hold on a quiet machine with two cores, and never be contradicted)."""
@@ -419,6 +456,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "tiny": lambda a: many_tiny_tasks(),
     "workers": lambda a: finding_workers(50 if a.quick else 200),
     "tours": lambda a: tours(3 if a.quick else 20),
+    "wire": lambda a: wire(),
 }
 
 

@@ -154,6 +154,7 @@ class ExperimentRun:
             self._process.stdout.close()
         if not finished_cleanly and error is None and not self._cancelled.is_set():
             error = self._death_reason()
+        self._stderr.close()
         order = {cell: n for n, cell in enumerate(self.spec.cells)}
         results = sorted(builder.results, key=lambda r: order.get(r.cell, 0))
         yield Finished(results, builder.failures, self._cancelled.is_set(), error, refused)
