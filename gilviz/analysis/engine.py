@@ -73,6 +73,7 @@ class Finished:
 Event = (
     events.Hello
     | events.Calibrated
+    | events.TaskFound
     | events.CellStarted
     | events.Progress
     | events.TimelineUpdate
@@ -230,17 +231,21 @@ class _ResultBuilder:
         self.baseline_walls: list[float] = []
         self.results: list[Result] = []
         self.failures: list[events.CellFailed] = []
+        self.task: events.TaskFound | None = None
 
     def event(self, message: events.Message) -> Event:
         if isinstance(message, events.Hello):
             self.env = message.env
+        elif isinstance(message, events.TaskFound):
+            self.task = message
         elif isinstance(message, events.CellMeasured):
             if message.cell == Cell("serial", 1):
                 self.baseline_walls = message.walls
             result = judged(
                 Result.measured(
                     message, self.spec.workload, self.baseline_walls, self.env, self.run_id
-                )
+                ),
+                self._source(),
             )
             self.results.append(result)
             return CellDone(result, message.trace)
@@ -254,7 +259,8 @@ class _ResultBuilder:
                     error=message.reason,
                     env=self.env,
                     run_id=self.run_id,
-                )
+                ),
+                self._source(),
             )
             self.results.append(result)
             self.failures.append(message)
@@ -262,3 +268,7 @@ class _ResultBuilder:
         elif isinstance(message, events.Done | events.Fatal):
             raise AssertionError("the run's end is read in events()")
         return message
+
+    def _source(self) -> str | None:
+        """The hash of the user's function's source, for a user's task."""
+        return self.task.source_hash if self.task else None

@@ -80,6 +80,9 @@ class Result:
     speedup_high: float | None = None
     """The lowest and highest speedup of one round (the baseline's run of that round over
     this cell's): the spread a speedup rests on (None: saved before it was measured)."""
+    task_hash: str | None = None
+    """For a user's function (its name is the workload): a short hash of its source, so
+    results of an edited function do not mix with the old ones."""
     stability: str = ""
     """'stable', 'unstable', 'disturbed', 'failed' or 'unknown': judged once, when the result
     is made (`gilviz.analysis.verdict.judged`), and stored with it."""

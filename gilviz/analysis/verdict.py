@@ -56,9 +56,12 @@ def stability(result: Result) -> str:
     return "unstable" if result.spread > UNSTABLE_SPREAD else "stable"
 
 
-def judged(result: Result) -> Result:
+def judged(result: Result, source_hash: str | None = None) -> Result:
     """The result with its stability and verdict: the one place a result is judged (the
-    engine as it makes results, the store for lines saved before verdicts were)."""
+    engine as it makes results, the store for lines saved before verdicts were). A user's
+    task also keeps the hash of its source."""
+    if source_hash is not None:
+        result = dataclasses.replace(result, task_hash=source_hash)
     return dataclasses.replace(result, stability=stability(result), verdict=verdict(result))
 
 
@@ -69,6 +72,11 @@ def verdict(result: Result) -> str:
     if result.speedup is None:
         return f"{result.executor} on {result.workload}: no baseline to compare with"
     head = f"{result.executor} {result.speedup:.2f}x on {result.workload}"
+    if not result.checksum_ok and result.task_hash is not None:
+        return (
+            f"{head}: INVALID, {result.bad_checksums} results differed from the serial run's "
+            "for the same inputs (shared state, or a result that is not the same each time)"
+        )
     if not result.checksum_ok:
         return f"{head}: INVALID, {result.bad_checksums} task checksums were wrong"
     if disturbed(result):

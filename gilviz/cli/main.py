@@ -85,6 +85,14 @@ switch_arg = _checked(parse_switch_intervals)
 gil_arg = _checked(parse_gil_settings)
 
 
+def task_name(text: str) -> str:
+    """'module:attribute', checked for its shape only (the runner imports it)."""
+    module, colon, attribute = text.strip().partition(":")
+    if not colon or not module or not attribute or " " in text.strip():
+        raise ValueError(f"{text!r} is not MODULE:FUNCTION (e.g. mymodule:work)")
+    return text.strip()
+
+
 def _add_experiment_options(parser: argparse.ArgumentParser, *, sweep: bool) -> None:
     """The options of one experiment: a sweep (`gilviz run`) takes lists of executors and
     worker counts; the app takes one of each (it sweeps with the s key)."""
@@ -141,6 +149,26 @@ def build_parser() -> Parser:
         type=warmup_arg,
         default=DEFAULT_WARMUP,
         help="rounds of every cell run first and not kept (default: %(default)s)",
+    )
+    run.add_argument(
+        "--task",
+        type=_checked(task_name),
+        metavar="MODULE:FUNCTION",
+        help="your own function as the workload, called once per input (imported from this "
+        "folder, as with python -m)",
+    )
+    run.add_argument(
+        "--inputs",
+        type=_checked(task_name),
+        metavar="MODULE:NAME",
+        help="with --task: its inputs, a sequence or a function returning one (default: the "
+        "task's number, 0..tasks-1)",
+    )
+    run.add_argument(
+        "--setup",
+        type=_checked(task_name),
+        metavar="MODULE:FUNCTION",
+        help="with --task: called once in each worker before its first task",
     )
     run.add_argument(
         "--start-method",
@@ -325,11 +353,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             "keeps each cell's overlap and shares",
             file=sys.stderr,
         )
+    if (args.inputs or args.setup) and not args.task:
+        _refuse("--inputs and --setup go with --task MODULE:FUNCTION")
+    if args.task and args.size is not None:
+        print(
+            "gilviz: note: --size does not apply to --task: one input is one task", file=sys.stderr
+        )
     spec = ExperimentSpec(
-        workload=args.workload,
+        workload=args.task or args.workload,
+        task=args.task,
+        task_path=os.getcwd() if args.task else "",
+        setup=args.setup,
+        inputs=args.inputs,
         cells=sweep_cells(args.executor, workers),
         tasks=tasks,
-        size=args.size,
+        size=None if args.task else args.size,
         repeat=args.repeat,
         warmup=args.warmup,
         start_method=args.start_method,

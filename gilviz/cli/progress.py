@@ -23,7 +23,7 @@ class RunDisplay:
     """A rich progress bar on stderr when it is a terminal; silent otherwise."""
 
     def __init__(self, enabled: bool) -> None:
-        self.console = Console(stderr=True)
+        self.console = Console(stderr=True, emoji=False)
         self.enabled = enabled
         self.progress = Progress(
             TextColumn("{task.description}"),
@@ -89,7 +89,7 @@ probe's p99 lateness into its wait for the GIL and its wait on the OS run queue.
 def print_table(results: list[Result], timelines: bool = False) -> None:
     """For each group of comparable results, a table of the figures and the verdicts in words
     below it; then the speedup plot; with `timelines`, each cell's lanes after its group."""
-    console = Console(width=None if sys.stdout.isatty() else 120)
+    console = Console(width=None if sys.stdout.isatty() else 120, emoji=False)
     if not results:
         console.print("no results")
     for label, members in report.grouped(results):

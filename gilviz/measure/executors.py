@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from gilviz.measure import subinterpreters, timeline
+from gilviz.measure import subinterpreters, timeline, usertask
 from gilviz.measure.usage import Reading, Usage
+from gilviz.measure.usertask import UserTask
 from gilviz.measure.workloads import run_task, run_task_async
 
 STARTUP_TIMEOUT_S = 60.0
@@ -40,6 +41,23 @@ class Batch:
     """A fault drill: this task raises instead of running."""
     record: bool = False
     """Record each worker's timeline."""
+    user: UserTask | None = None
+    """A function of the user's instead of the workload: task i calls it on inputs[i]."""
+    inputs: tuple[Any, ...] = ()
+
+    def task(self, index: int) -> tuple[Callable[..., dict[str, Any]], tuple[Any, ...]]:
+        """What task `index` calls where it runs, with its arguments (picklable both)."""
+        fail = index == self.fail_index
+        if self.user is not None:
+            return usertask.run, (self.user, index, self.inputs[index], fail)
+        return run_task, (self.workload, self.size, index, self.arg, fail, self.record)
+
+    async def task_async(self, index: int) -> dict[str, Any]:
+        """Task `index` on an event loop."""
+        fail = index == self.fail_index
+        if self.user is not None:
+            return await usertask.run_async(self.user, index, self.inputs[index], fail)
+        return await run_task_async(self.workload, self.size, index, self.arg, fail)
 
 
 @dataclass(frozen=True)
@@ -82,6 +100,8 @@ def run(
     collect = sink if batch.record else None
     live_sink = collect if live else None
     if executor in ("serial", "asyncio"):
+        if batch.user is not None:
+            usertask.prepare(batch.user)  # this thread is the worker: its setup, once
         with _recording_here(batch.record, live_sink, collect):
             if executor == "serial":
                 return _run_serial(batch, on_done)
@@ -89,7 +109,9 @@ def run(
     if executor == "threads":
         barrier: Any = threading.Barrier(workers)
         return _run_pool(
-            lambda: cf.ThreadPoolExecutor(workers, "gilviz-worker", _meet, (barrier, live_sink)),
+            lambda: cf.ThreadPoolExecutor(
+                workers, "gilviz-worker", _meet, (barrier, live_sink, batch.user)
+            ),
             batch,
             workers,
             on_done,
@@ -99,7 +121,9 @@ def run(
         barrier = context.Barrier(workers)
         with _queue_to(live_sink, context) as queue:
             return _run_pool(
-                lambda: cf.ProcessPoolExecutor(workers, context, _meet, (barrier, queue)),
+                lambda: cf.ProcessPoolExecutor(
+                    workers, context, _meet, (barrier, queue, batch.user)
+                ),
                 batch,
                 workers,
                 on_done,
@@ -107,16 +131,22 @@ def run(
             )
     if executor == "interpreters":
         pool, interpreters, _ = subinterpreters.find()
-        subinterpreters.check_tasks_import(interpreters)
+        user = batch.user
+        module = None if user is None else user.task.partition(":")[0]
+        subinterpreters.check_tasks_import(interpreters, module, user.path if user else "")
         return _run_pool(lambda: pool(workers), batch, workers, on_done)
     raise ValueError(f"unknown executor {executor!r}")
 
 
-def _meet(barrier: Any, sink: timeline.Sink | Any | None = None) -> None:
+def _meet(
+    barrier: Any, sink: timeline.Sink | Any | None = None, user: UserTask | None = None
+) -> None:
     """Pool initializer: record the timeline (a queue stands for a sink in another process),
-    then wait until every worker has started."""
+    run the user's setup, then wait until every worker has started."""
     if sink is not None:
         timeline.attach(sink if callable(sink) else partial(_put, sink))
+    if user is not None:
+        usertask.prepare(user)
     barrier.wait(STARTUP_TIMEOUT_S)
 
 
@@ -185,9 +215,9 @@ def _run_serial(batch: Batch, on_done: OnDone) -> Timing:
 
 def _call(batch: Batch, index: int) -> Any:
     """Run one task here (serial)."""
+    call, args = batch.task(index)
     try:
-        fail = index == batch.fail_index
-        return run_task(batch.workload, batch.size, index, batch.arg, fail, batch.record)
+        return call(*args)
     except Exception as exc:
         raise TaskFailed(index, exc) from exc
 
@@ -207,16 +237,8 @@ def _run_pool(
         before = Reading.now(child_processes)
         work_start = time.monotonic()
         futures = {
-            pool.submit(
-                run_task,
-                batch.workload,
-                batch.size,
-                i,
-                batch.arg,
-                i == batch.fail_index,
-                batch.record,
-            ): i
-            for i in range(batch.tasks)
+            pool.submit(call, *args): i
+            for i, (call, args) in enumerate(map(batch.task, range(batch.tasks)))
         }
         try:
             for future in cf.as_completed(futures):
@@ -261,8 +283,7 @@ async def _gather(batch: Batch, workers: int, on_done: OnDone) -> None:
     async def one(index: int) -> Any:
         async with limit:
             try:
-                fail = index == batch.fail_index
-                record = await run_task_async(batch.workload, batch.size, index, batch.arg, fail)
+                record = await batch.task_async(index)
             except Exception as exc:
                 raise TaskFailed(index, exc) from exc
             # The loop's lane: since the last mark, no coroutine ran a chunk, so it waited.

@@ -9,8 +9,10 @@ Standard library only, so it runs under any Python >= 3.11 (`gilviz run --python
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
+import inspect
 import json
 import os
 import pickle
@@ -25,7 +27,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import BrokenExecutor
 from typing import IO, Any
 
-from gilviz.measure import environment, executors, reference, timeline, usage
+from gilviz.measure import environment, executors, reference, timeline, usage, usertask
 from gilviz.measure.echo_probe import EchoProbe
 from gilviz.measure.workloads import TARGET_TASK_S, WORKLOADS, EchoServer, checksum_of, cpu_task
 from gilviz.protocol import events
@@ -185,7 +187,8 @@ class Experiment:
         self.probe = probe
         self.live = live
         self.echo = echo
-        self.workload = WORKLOADS[spec.workload]
+        # A user's task has no entry in the catalogue, and needs none: nothing is calibrated.
+        self.workload = WORKLOADS[spec.workload if spec.task is None else "cpu"]
 
     def run(self) -> None:
         with self._arg_source() as arg_for:
@@ -205,16 +208,20 @@ class Experiment:
                 self.spec.workload, size, self.spec.tasks, arg, record=self.spec.timeline
             )
             runs = [_CellRuns(cell) for cell in self.spec.cells]
-            rounds = self.spec.warmup + self.spec.repeat
-            for number in range(rounds):
-                repeat = number - self.spec.warmup  # warm-up rounds are negative, and not kept
-                for runs_of_cell in runs:
-                    if runs_of_cell.failed:
-                        continue
-                    self._run_once(runs_of_cell, batch, expected, repeat)
-                    if number == rounds - 1 and not runs_of_cell.failed:
-                        trace = self.spec.trace
-                        self.emit.send(runs_of_cell.measured(batch, self.crossing.per_task, trace))
+            self._rounds(runs, batch, lambda index, value: checksum_of(value) == expected)
+
+    def _rounds(self, runs: list[_CellRuns], batch: executors.Batch, check: Check) -> None:
+        """Every cell once a round, warm-up rounds first; each cell's message after its last."""
+        rounds = self.spec.warmup + self.spec.repeat
+        for number in range(rounds):
+            repeat = number - self.spec.warmup  # warm-up rounds are negative, and not kept
+            for runs_of_cell in runs:
+                if runs_of_cell.failed:
+                    continue
+                self._run_once(runs_of_cell, batch, check, repeat)
+                if number == rounds - 1 and not runs_of_cell.failed:
+                    trace = self.spec.trace
+                    self.emit.send(runs_of_cell.measured(batch, self.crossing.per_task, trace))
 
     def _estimate(self, size: int, arg_for: Any) -> float:
         """How long one task of a given size takes here, from calibration (nothing of that
@@ -268,9 +275,7 @@ class Experiment:
                 return max(1, round(size * target / elapsed))
             size *= 4 if elapsed < CALIBRATION_FLOOR_S / 8 else 2  # pragma: no mutate (steps)
 
-    def _run_once(
-        self, runs: _CellRuns, batch: executors.Batch, expected: int, repeat: int
-    ) -> None:
+    def _run_once(self, runs: _CellRuns, batch: executors.Batch, check: Check, repeat: int) -> None:
         """One run of a cell; a failure is sent and ends the cell."""
         cell = runs.cell
         fault = self.spec.fault
@@ -283,7 +288,7 @@ class Experiment:
                 max(1000, TRACE_BUDGET // cell.workers),  # pragma: no mutate (a floor)
                 streaming,
             )
-            tally = _Tally(expected, batch.tasks, collector)
+            tally = _Tally(check, batch.tasks, collector)
             self.probe.take()
             if self.echo is not None:
                 self.echo.take()
@@ -300,11 +305,12 @@ class Experiment:
                 )
         except Exception as exc:
             runs.failed = True
+            index = getattr(exc, "index", None)
             self.emit.send(
                 events.CellFailed(
                     cell,
-                    _failure_reason(exc),
-                    getattr(exc, "index", None),
+                    _failure_reason(exc) + usertask.failing_input(batch.inputs, index),
+                    index,
                     traceback.format_exc(limit=8),  # pragma: no mutate (its length)
                 )
             )
@@ -325,6 +331,48 @@ class Experiment:
         self.emit.progress(tally.progress(cell, self.probe.latest()))
 
 
+class UserExperiment(Experiment):
+    """The same rounds with a function of the user's as the workload: one task per input,
+    each result checked against the serial run's for the same input."""
+
+    def run(self) -> None:
+        spec = self.spec
+        assert spec.task is not None
+        user = usertask.UserTask(spec.task, spec.task_path, spec.setup)
+        try:
+            function = usertask.callable_at(user.task, user.path)
+            inputs = self._inputs(user)
+            if spec.setup is not None:
+                usertask.callable_at(spec.setup, user.path)
+        except usertask.NotFound as exc:
+            raise Refused(str(exc)) from None
+        is_async = inspect.iscoroutinefunction(function)
+        found = events.TaskFound(user.task, usertask.source_hash(user), len(inputs), is_async)
+        self.emit.send(found)
+        pickled = [len(pickle.dumps(value)) for value in inputs] or [0]
+        self.crossing = _Crossing(round(sum(pickled) / len(pickled)))
+        batch = executors.Batch(spec.task, 0, len(inputs), None, user=user, inputs=tuple(inputs))
+        runs = [_CellRuns(cell) for cell in spec.cells]
+        for runs_of_cell in runs:
+            if runs_of_cell.cell.executor == "asyncio" and not is_async:
+                runs_of_cell.failed = True
+                reason = (
+                    f"skipped: {user.task} is a plain function, so an event loop would run its "
+                    "calls one after another (asyncio helps an async def that awaits)"
+                )
+                self.emit.send(events.CellFailed(runs_of_cell.cell, reason))
+        self._rounds(runs, batch, usertask.SameAsSerial().check)
+
+    def _inputs(self, user: usertask.UserTask) -> list[Any]:
+        spec = self.spec
+        if spec.input_values is not None:
+            values: list[Any] = pickle.loads(base64.b64decode(spec.input_values))
+            return values
+        if spec.inputs is not None:
+            return usertask.inputs_at(spec.inputs, user.path)
+        return list(range(spec.tasks))
+
+
 class Refused(ValueError):
     """The spec asks for something the runner will not start (its reason says why)."""
 
@@ -339,7 +387,10 @@ class _Crossing:
 
     def see(self, value: Any) -> None:
         if self.value_bytes is None:
-            self.value_bytes = len(pickle.dumps(value))
+            try:
+                self.value_bytes = len(pickle.dumps(value))
+            except Exception:  # serial and threads never pickle it (processes fail on it)
+                self.value_bytes = 0
 
     @property
     def per_task(self) -> int:
@@ -470,12 +521,17 @@ def _relative_us(flat: list[int], origin_ns: int) -> list[int]:
     return [v if i % 3 == 0 else (v - origin_ns) // 1000 for i, v in enumerate(flat)]
 
 
+Check = Callable[[int, Any], bool]
+"""Whether task `index`'s value is right: its checksum against the reference, or a user's
+result against the serial run's."""
+
+
 class _Tally:
     """What one run's finished tasks add up to, kept small whatever the task count."""
 
-    def __init__(self, expected: int, total: int, collector: timeline.Collector) -> None:
+    def __init__(self, check: Check, total: int, collector: timeline.Collector) -> None:
         self.collector = collector
-        self.expected = expected
+        self.check = check
         self.total = total
         self.done = 0
         self.bad = 0
@@ -488,7 +544,7 @@ class _Tally:
         value = record.pop("value")
         if recorded := record.pop("timeline", None):
             self.collector.add((record["pid"], record["tid"]), recorded)
-        ok = checksum_of(value) == self.expected
+        ok = self.check(record["index"], value)
         self.done += 1
         self.bad += not ok
         self.cpu_s += record["cpu_s"]
@@ -542,6 +598,9 @@ def main() -> int:  # pragma: no mutate block
     emit = Emitter(out)
     spec_line = sys.stdin.readline()
     lifeline = os.dup(sys.stdin.fileno())
+    nothing = os.open(os.devnull, os.O_RDONLY)  # a task that reads stdin gets end-of-file,
+    os.dup2(nothing, sys.stdin.fileno())  # not the lifeline's pipe
+    os.close(nothing)
     watchdog = threading.Thread(
         target=_kill_my_group_when_stdin_closes,
         args=(lifeline,),
@@ -564,7 +623,8 @@ def main() -> int:  # pragma: no mutate block
         started += echo.native_ids if echo else []
         service_tids = [threading.get_native_id(), *(tid for tid in started if tid is not None)]
         emit.send(events.Hello(os.getpid(), environment.describe(spec.start_method), service_tids))
-        Experiment(spec, emit, probe, live, echo).run()
+        experiment = Experiment if spec.task is None else UserExperiment
+        experiment(spec, emit, probe, live, echo).run()
     except Refused as exc:
         emit.send(events.Fatal(str(exc), refused=True))
         return 2

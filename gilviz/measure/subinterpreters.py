@@ -15,7 +15,7 @@ import platform
 from typing import Any
 
 BACKPORT = "interpreters_backport"
-TASK_MODULES = "import gilviz.measure.executors, gilviz.measure.workloads"
+TASK_MODULES = "import gilviz.measure.executors, gilviz.measure.workloads, gilviz.measure.usertask"
 
 
 def find() -> tuple[Any, Any, str]:
@@ -48,12 +48,19 @@ def availability() -> tuple[bool, str]:
     return True, ""
 
 
-def check_tasks_import(interpreters: Any) -> None:
-    """Import the tasks' modules in a fresh sub-interpreter, or raise RuntimeError with why."""
+def check_tasks_import(interpreters: Any, module: str | None = None, path: str = "") -> None:
+    """Import the tasks' modules (and the user's `module`, from `path`) in a fresh
+    sub-interpreter, or raise RuntimeError with why: an extension module that refuses
+    sub-interpreters fails here, not in a worker that would never answer."""
     interpreter = interpreters.create()
+    code = TASK_MODULES
+    whose = "gilviz's tasks"
+    if module is not None:
+        code += f"\nimport sys\nsys.path.insert(0, {path!r})\nimport {module}"
+        whose = f"gilviz's tasks and {module}"
     try:
-        interpreter.exec(TASK_MODULES)
+        interpreter.exec(code)
     except Exception as exc:
-        raise RuntimeError(f"a sub-interpreter cannot import gilviz's tasks: {exc}") from None
+        raise RuntimeError(f"a sub-interpreter cannot import {whose}: {exc}") from None
     finally:
         interpreter.close()

@@ -43,6 +43,17 @@ class Calibrated:
 
 
 @dataclass(frozen=True)
+class TaskFound:
+    """A user's function, found by name before anything runs: one task per input."""
+
+    task: str
+    source_hash: str
+    """A short hash of its source: results of an edited function are told apart."""
+    inputs: int
+    is_async: bool
+
+
+@dataclass(frozen=True)
 class CellStarted:
     cell: Cell
     repeat: int
@@ -129,6 +140,7 @@ class Done:
 Message = (
     Hello
     | Calibrated
+    | TaskFound
     | CellStarted
     | Progress
     | TimelineUpdate
@@ -140,6 +152,7 @@ Message = (
 KINDS: dict[str, type[Message]] = {
     "hello": Hello,
     "calibrated": Calibrated,
+    "task_found": TaskFound,
     "cell_started": CellStarted,
     "progress": Progress,
     "timeline": TimelineUpdate,

@@ -71,6 +71,18 @@ class ExperimentSpec:
     """sys.setswitchinterval in the runner, in ms; None keeps the interpreter's (5 ms)."""
     gil: bool | None = None
     """PYTHON_GIL for the runner on a free-threaded build; None keeps the build's default."""
+    task: str | None = None
+    """A function of the user's, 'module:function', called once per input instead of a
+    built-in workload (`workload` then holds the same name)."""
+    task_path: str = ""
+    """The folder the task's module is imported from (where gilviz was run)."""
+    setup: str | None = None
+    """'module:function' each worker calls once before its first task."""
+    inputs: str | None = None
+    """'module:name' of the task's inputs (a sequence, an iterable, or a function returning
+    one); None gives task i the number i."""
+    input_values: str | None = None
+    """The inputs themselves, pickled and base64-encoded (gilviz.compare passes objects)."""
     trace: bool = False
     """Send every classified interval of each cell's last run (for a trace file); else the
     compact lanes only."""
