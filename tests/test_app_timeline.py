@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gilviz.app.app import LIVE_REFRESH_S, GilvizApp
+from gilviz.app.app import LIVE_REFRESH_S, REFRESH_S, GilvizApp
 from gilviz.app.choice import Choice
 from gilviz.app.widgets.timeline import TimelinePanel
 from gilviz.protocol.spec import WATCH_WORK_S
@@ -16,7 +16,7 @@ CPU_THREADS = Choice("cpu", "threads", 2, tasks=4, size=4_000_000, repeat=1)
 
 
 def panel_text(app: GilvizApp) -> str:
-    return str(app.query_one(TimelinePanel).render())
+    return app.query_one(TimelinePanel).text()
 
 
 async def finish(app: GilvizApp, pilot) -> None:
@@ -105,7 +105,7 @@ async def test_the_cpu_panel_names_what_runs_and_shows_process_workers(tmp_path)
         await pilot.press("r")
         cpu = app.cpu_panel
         await until(pilot, lambda: cpu.running == "serial x1", "the baseline named")
-        assert "no experiment running" not in str(cpu.render())
+        assert "no experiment running" not in cpu.text()
         assert str(cpu.border_title) == "CPU · serial x1"
         await until(
             pilot,
@@ -115,21 +115,22 @@ async def test_the_cpu_panel_names_what_runs_and_shows_process_workers(tmp_path)
             ),
             "two process workers in the CPU panel",
         )
-        assert "process " in str(cpu.render())
+        assert "process " in cpu.text()
         await pilot.press("escape")
         await finish(app, pilot)
         assert str(cpu.border_title) == "CPU"
 
 
-async def test_the_panels_are_sampled_four_times_a_second_while_a_run_goes(tmp_path):
+async def test_the_live_panels_tick_four_times_a_second_and_the_cpu_panel_once(tmp_path):
     app = make_app(tmp_path, Choice("sleep", "threads", 2, tasks=2, size=5000, repeat=1))
     async with app.run_test() as pilot:
-        assert app.sampling_s == 1.0
+        assert app.live_s is None and app.sample_timer._interval == REFRESH_S == 1.0
         await pilot.press("r")
-        assert app.sampling_s == LIVE_REFRESH_S == 0.25
+        assert app.live_s == LIVE_REFRESH_S == 0.25
+        assert app.sample_timer._interval == 1.0, "the CPU panel keeps its calm second"
         await pilot.press("escape")
         await finish(app, pilot)
-        assert app.sampling_s == 1.0
+        assert app.live_s is None
 
 
 async def test_a_cancelled_cells_lanes_stay_but_no_longer_say_live(tmp_path):
@@ -141,3 +142,32 @@ async def test_a_cancelled_cells_lanes_stay_but_no_longer_say_live(tmp_path):
         await pilot.press("escape")
         await finish(app, pilot)
         assert str(panel.border_subtitle) == "cancelled"
+
+
+def test_live_lanes_reworked_from_the_first_changed_column_equal_a_full_rework():
+    """The 4 Hz view reuses the columns no new interval touched: it must draw what a view
+    worked out from scratch draws, as lanes fill, wait for the GIL and page on."""
+    from gilviz.app.widgets.timeline import LiveLanes
+    from gilviz.measure.timeline import RUN, STALL
+    from gilviz.protocol.events import TimelineUpdate
+    from gilviz.protocol.spec import Cell
+
+    ticking, fresh_each_time = LiveLanes("threads x2", True), []
+    for step in range(40):  # 40 updates of 30 ms: two threads taking 5 ms turns
+        lanes = []
+        for worker in (0, 1):
+            flat = []
+            for turn in range(6):
+                start = (step * 30 + turn * 5) * 1000
+                state = RUN if (turn + worker) % 2 == 0 else STALL
+                flat += [state, start, start + 5000]
+            if step or worker == 0:  # the second lane appears one update late
+                lanes.append((worker, 7, flat))
+        update = TimelineUpdate(Cell("threads", 2), (step + 1) * 30_000, lanes)
+        ticking.add(update)
+        fresh_each_time.append(update)
+        scratch = LiveLanes("threads x2", True)
+        for earlier in fresh_each_time:
+            scratch.add(earlier)
+        first = ticking.first_column(20)
+        assert ticking.view(first, 20) == scratch.view(first, 20), f"after update {step}"

@@ -39,9 +39,10 @@ from gilviz.measure import environment
 from gilviz.protocol.spec import default_workers, sweep_cells
 
 REFRESH_S = 1.0
-"""Sampling and redraw interval while idle: calm on screen and cheap over SSH."""
+"""How often the CPU panel samples and redraws: its history keeps a point a second, and
+htop-like figures read best calm (and cost least over SSH)."""
 LIVE_REFRESH_S = 0.25
-"""Sampling and redraw interval while a run goes: the timeline and CPU panel move at 4 Hz."""
+"""How often the timeline and progress line redraw while a run goes: lanes move at 4 Hz."""
 TYPED_IN_A_FIELD = {"run", "sweep", "tour", "tour_next", "tour_back", "quit", "help", "export"}
 TYPED_IN_A_FIELD |= {"workers", "cycle", "toggle_timeline", "toggle_plot"}
 """Actions whose keys are letters or signs: while a text field has focus it types them, so
@@ -91,7 +92,9 @@ class GilvizApp(App[None]):
         """The interpreters to offer; None looks for them once the app is up."""
         self.choice = choice or Choice(workers=environment.usable_cores())
         self.sampler = sampler or Sampler()
-        self.refresh_s, self.sampling_s = refresh_s, refresh_s
+        self.refresh_s = refresh_s
+        self.live_s: float | None = None
+        """How often the live panels redraw now (None: no run, nothing live to draw)."""
         self.export_dir = export_dir or Path.cwd()
         env = env or environment.describe()
         self.usable_cores = int(env["usable_cores"])  # type: ignore[call-overload]
@@ -132,8 +135,8 @@ class GilvizApp(App[None]):
         else:
             self.controls.set_pythons(self.found_pythons)
         self.kept.load_saved()
-        self.idle_timer = self.set_interval(self.refresh_s, self.sample)
-        self.live_timer = self.set_interval(LIVE_REFRESH_S, self.sample, pause=True)
+        self.sample_timer = self.set_interval(self.refresh_s, self.sample)
+        self.live_timer = self.set_interval(LIVE_REFRESH_S, self.tick, pause=True)
         self.sample()
         self.results_log.focus()
         loop = asyncio.get_running_loop()
@@ -152,20 +155,23 @@ class GilvizApp(App[None]):
         self.exit()
 
     def sample(self) -> None:
+        """The CPU panel: the cores, the experiment's workers and the probe, once a second."""
         snapshot, live = self.sampler.sample(), self.live
         running = None if live is None else (live.cell if live.running else "starting")
         probe = None if live is None else live.probe
         self.cpu_panel.show(snapshot, self.sampler.history, probe, running)
-        if live is not None:
+
+    def tick(self) -> None:
+        """The live panels, four times a second while a run goes: only what changed repaints."""
+        if (live := self.live) is not None:
             self.timeline_panel.tick()
             self.progress.total, self.progress.done = live.all_tasks, live.all_done
             self.progress.status = live.status()
 
     def sample_live(self, live: bool) -> None:
-        """4 Hz while a run goes, the calm idle rate otherwise (and a redraw now)."""
-        (self.idle_timer if live else self.live_timer).pause()
-        (self.live_timer if live else self.idle_timer).resume()
-        self.sampling_s = LIVE_REFRESH_S if live else self.refresh_s
+        """Start or stop the live panels' ticks; at the end, the CPU panel redraws at once."""
+        (self.live_timer.resume if live else self.live_timer.pause)()
+        self.live_s = LIVE_REFRESH_S if live else None
         if not live:
             self.sample()
 

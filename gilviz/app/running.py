@@ -123,7 +123,9 @@ class Running:
             host.sampler.cell_started(event.cell.executor)
             gil = bool(live.env.get("gil_enabled", True))
             title = f"{live.cell} on {live.run.spec.workload}"
-            host.timeline_panel.start_cell(title, shares_one_gil(event.cell.executor, gil))
+            widest = max(cell.workers for cell in live.run.spec.cells)
+            shared = shares_one_gil(event.cell.executor, gil)
+            host.timeline_panel.start_cell(title, shared, rows=widest)
             host.progress.total, host.progress.done = live.all_tasks, live.all_done
             host.progress.status = live.status()  # a new cell shows now, not on the next tick
         elif isinstance(event, TimelineUpdate):  # drawn on the next refresh tick, not at 5 Hz

@@ -51,9 +51,10 @@ class CpuPanel(LinesPanel):
     """Renders the latest snapshot; everything it draws comes from `show`."""
 
     BORDER_TITLE = "CPU"
+    FIXED_HEIGHT = True
     DEFAULT_CSS = """
     CpuPanel {
-        height: auto;
+        height: 100%;  /* the fields' height: workers coming and going never move a panel */
         min-height: 7;
         padding: 0 1;
         text-wrap: nowrap;  /* one line per row, as its height assumes */

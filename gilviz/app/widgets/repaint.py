@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.geometry import Region
+from textual.strip import Strip
 from textual.widget import Widget
 
 
 class LinesPanel(Widget):
     """A panel drawn as lines of text, built once per update and reused by layout and render;
-    an update repaints only the cells that changed."""
+    an update repaints only the cells that changed, and each line is rendered (Textual's
+    line API) only when it changed."""
+
+    FIXED_HEIGHT: ClassVar[bool] = False
+    """The panel's height is set by its CSS, not its lines: a new line count needs a
+    repaint, never a layout pass."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._drawn: tuple[int, list[Text]] = (-1, [])
         """The lines last built, and the width they were built for."""
+        self._strips: dict[int, tuple[Text, Strip]] = {}
+        """Each line as last rendered, with the text it was rendered from."""
 
     def build_lines(self, width: int) -> list[Text]:
         """The panel's lines at `width` (subclasses draw here)."""
@@ -26,20 +36,39 @@ class LinesPanel(Widget):
         before = self._drawn[1]
         regions = changed_regions(before, self._build(width), width)
         if regions is None:
-            self.refresh(layout=True)
+            self.refresh(layout=not self.FIXED_HEIGHT)
         elif regions:
             self.refresh(*regions)
 
     def redraw(self) -> None:
-        """Rebuild the lines and lay the panel out again (its state changed wholesale)."""
+        """Rebuild the lines and repaint them all (the state changed wholesale); a layout
+        pass only when the panel's height changes with them."""
+        lines = len(self._drawn[1])
         self._build(self.content_region.width or 80)
-        self.refresh(layout=True)
+        self.refresh(layout=not self.FIXED_HEIGHT and len(self._drawn[1]) != lines)
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         return len(self._lines(width))
 
-    def render(self) -> Text:
-        return Text("\n").join(self._lines(self.content_region.width or 80))
+    def text(self) -> str:
+        """What the panel shows, as plain text (its lines at its width)."""
+        return "\n".join(line.plain for line in self._lines(self.content_region.width or 80))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_region.width or 80
+        lines = self._lines(width)
+        if y >= len(lines):
+            return Strip.blank(width, self.rich_style)
+        line = lines[y]
+        kept = self._strips.get(y)
+        if kept is not None and kept[0].plain == line.plain and kept[0].spans == line.spans:
+            return kept[1]
+        styled = line.copy()
+        styled.stylize_before(self.rich_style)  # under the line's own styles, to its end
+        strip = Strip(styled.render(self.app.console), styled.cell_len)
+        strip = strip.crop_extend(0, width, self.rich_style)
+        self._strips[y] = (line, strip)
+        return strip
 
     def _lines(self, width: int) -> list[Text]:
         drawn_width, lines = self._drawn

@@ -37,12 +37,18 @@ class LiveLanes:
     ended: str = ""
     """Why the cell stopped before it finished ('cancelled', 'failed'); '' while it runs."""
 
+    dirty_from: int = 0
+    """The first column new intervals touched since the lanes were last viewed."""
+    _viewed: tuple[int, int, list[lanes.LaneView]] | None = None
+    """The window last viewed (first column, width) and its lanes, reused where unchanged."""
+
     def add(self, update: TimelineUpdate) -> None:
         self.now_us = max(self.now_us, update.now_us)
         for index, pid, flat in update.lanes:
             self.pids[index] = pid
             columns = self.columns.setdefault(index, {})
             for i in range(0, len(flat), 3):
+                self.dirty_from = min(self.dirty_from, flat[i + 1] // LIVE_COLUMN_US)
                 _spread(columns, flat[i], flat[i + 1], flat[i + 2])
 
     def first_column(self, width: int) -> int:
@@ -52,15 +58,30 @@ class LiveLanes:
         return 0 if now < width else ((now - width) // step + 1) * step
 
     def view(self, first: int, width: int) -> list[lanes.LaneView]:
+        """The lanes of columns `first` to `first + width`, worked out again only from the
+        first column that changed since the last view (a tick adds a column or two)."""
         for columns in self.columns.values():  # what scrolled out is forgotten
             for old in [c for c in columns if c < first]:
                 del columns[old]
+        kept = self._viewed
+        start = first
+        # A new lane may change any column's GIL-or-core split: then all are worked out.
+        if kept is not None and kept[:2] == (first, width) and len(kept[2]) == len(self.pids):
+            start = max(first, min(self.dirty_from, first + width))
         empty = [0.0] * len(STATES)
         binned = {
-            index: (self.pids[index], [columns.get(c, empty) for c in range(first, first + width)])
+            index: (self.pids[index], [columns.get(c, empty) for c in range(start, first + width)])
             for index, columns in self.columns.items()
         }
-        return lanes.from_live(binned, self.shared_gil)
+        fresh = lanes.from_live(binned, self.shared_gil)
+        if start > first and kept is not None:
+            fresh = [
+                lanes.LaneView(new.label, old.columns[: start - first] + new.columns)
+                for old, new in zip(kept[2], fresh, strict=True)
+            ]
+        self._viewed = (first, width, fresh)
+        self.dirty_from = first + width
+        return fresh
 
 
 def _spread(columns: dict[int, list[float]], state: int, start_us: int, end_us: int) -> None:
@@ -95,6 +116,8 @@ class TimelinePanel(LinesPanel):
         self.result: Result | None = None
         self._most_lanes = 16
         self._shown_titles = ("Timeline", "")
+        self.rows = 0
+        """Lanes the live panel keeps room for, shown or not yet."""
 
     # --- state --------------------------------------------------------------------------
 
@@ -109,8 +132,12 @@ class TimelinePanel(LinesPanel):
             self._most_lanes = most
             self.redraw()
 
-    def start_cell(self, title: str, shared_gil: bool) -> None:
+    def start_cell(self, title: str, shared_gil: bool, rows: int = 0) -> None:
+        """A cell starts: its lanes fill in as its workers' first stamps arrive, in a panel
+        kept `rows` lanes tall meanwhile (the run's widest cell), so that nothing below it
+        moves as lanes appear: a move would repaint every panel beneath it."""
         self.live, self.result = LiveLanes(title, shared_gil), None
+        self.rows = min(rows, self.most_lanes)
         self.redraw()
 
     def add(self, update: TimelineUpdate) -> None:
@@ -143,8 +170,10 @@ class TimelinePanel(LinesPanel):
         if len(shown) < len(views):
             title += f" · a lane per {-(-len(views) // len(shown))} workers"
         self._titles(f"Timeline · {title}" if title else "Timeline", figures)
-        lines = [_lane_line(view) for view in shown] + [_legend(width)] if shown else []
-        return lines or [Text(self._empty_words())]
+        lines = [_lane_line(view) for view in shown] if shown else [Text(self._empty_words())]
+        if self.live is not None:  # room for the lanes still to come: the height holds
+            lines += [Text("")] * (self.rows - len(lines))
+        return [*lines, _legend(width)] if shown or self.live is not None else lines
 
     def _titles(self, title: str, subtitle: str) -> None:
         """Set the border's titles only when they change: each setting repaints it all."""
