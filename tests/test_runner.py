@@ -206,3 +206,22 @@ def test_a_tally_sums_each_workers_tasks_and_cpu_and_keeps_times_relative():
     ]
     progress = tally.progress(Cell("threads", 2), runner.ProbeSample(3.0, 1.0))
     assert (progress.workers_seen, progress.probe_ms, progress.probe_queue_ms) == (2, 3.0, 1.0)
+
+
+def test_tiny_tasks_go_to_pool_workers_in_chunks_and_each_is_still_counted():
+    assert runner.chunk_size(0.2, 8, 2) == 1, "a task longer than a hand-off goes alone"
+    assert runner.chunk_size(0.0, 8, 2) == 1, "unknown yet: one at a time"
+    assert runner.chunk_size(0.00001, 100_000, 4) == 200, "2 ms of work a chunk"
+    assert runner.chunk_size(0.00001, 800, 4) == 50, "never fewer than four chunks a worker"
+    spec = ExperimentSpec(
+        "cpu", (Cell("threads", 2),), tasks=20_000, size=1, fault=Cell("threads", 777)
+    )
+    finished = run_experiment(spec)
+    serial, failed = finished.results
+    assert serial.chunk == 1 and serial.checksum_ok and serial.tasks == 20_000
+    assert failed.error and "task 777 raised" in failed.error
+    [failure] = finished.failures
+    assert failure.task == 777, "a task that raises inside a chunk is named by its own number"
+    clean = run_experiment(dataclasses.replace(spec, fault=None)).results[-1]
+    assert clean.chunk > 1 and clean.checksum_ok
+    assert sum(w["tasks"] for w in clean.per_worker) == 20_000, "every task counted"

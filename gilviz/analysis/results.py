@@ -80,6 +80,9 @@ class Result:
     speedup_high: float | None = None
     """The lowest and highest speedup of one round (the baseline's run of that round over
     this cell's): the spread a speedup rests on (None: saved before it was measured)."""
+    chunk: int = 1
+    """Tasks a pool worker was handed at once: more than one only for tasks tinier than a
+    hand-off (each still timed and checked)."""
     task_hash: str | None = None
     """For a user's function (its name is the workload): a short hash of its source, so
     results of an edited function do not mix with the old ones."""

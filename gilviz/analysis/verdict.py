@@ -151,7 +151,7 @@ def _why_no_gain(r: Result) -> str:
         return turns
     if r.executor == "asyncio" and r.parallelism <= 1.1:
         return f"one event loop ran one task's CPU work at a time ({busy})"
-    costs = [cost for cost in (_startup_cost(r), _transfer_cost(r)) if cost]
+    costs = [cost for cost in (_tiny_tasks(r), _startup_cost(r), _transfer_cost(r)) if cost]
     if costs:
         return "; ".join(costs)
     return f"and no measured figure shows why ({busy}{_startup(r)})"
@@ -170,6 +170,21 @@ def took_turns(r: Result) -> str | None:
 
 def _startup(r: Result) -> str:
     return f", start-up {r.startup_s:.3f} s" if r.startup_s >= 0.001 else ""
+
+
+TINY_TASK_S = 0.0001
+"""A task's CPU below this is too little to share out: handing it over costs as much."""
+
+
+def _tiny_tasks(r: Result) -> str | None:
+    per_task = r.cpu_s / r.tasks if r.tasks else 0.0
+    if not 0 < per_task < TINY_TASK_S:
+        return None
+    chunks = f", even handed out {r.chunk} at a time" if r.chunk > 1 else ""
+    return (
+        f"a task takes {per_task * 1e6:.0f} µs of CPU: too little to share out{chunks} "
+        "(batch more work into each task)"
+    )
 
 
 def _startup_cost(r: Result) -> str | None:

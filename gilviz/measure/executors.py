@@ -44,6 +44,9 @@ class Batch:
     user: UserTask | None = None
     """A function of the user's instead of the workload: task i calls it on inputs[i]."""
     inputs: tuple[Any, ...] = ()
+    chunk: int = 1
+    """Tasks handed to a pool worker at once (`chunksize`, as Executor.map has it): tiny
+    tasks in chunks cost a hand-off a chunk, not a task. Each is still timed and checked."""
 
     def task(self, index: int) -> tuple[Callable[..., dict[str, Any]], tuple[Any, ...]]:
         """What task `index` calls where it runs, with its arguments (picklable both)."""
@@ -237,12 +240,13 @@ def _run_pool(
         before = Reading.now(child_processes)
         work_start = time.monotonic()
         futures = {
-            pool.submit(call, *args): i
-            for i, (call, args) in enumerate(map(batch.task, range(batch.tasks)))
+            pool.submit(_run_chunk, [batch.task(i) for i in range(first, last)]): first
+            for first, last in _chunks(batch.tasks, batch.chunk)
         }
         try:
             for future in cf.as_completed(futures):
-                on_done(_result(future, futures[future]))
+                for record in _result(future, futures[future]):
+                    on_done(record)
         except BaseException:
             pool.shutdown(
                 wait=False,  # pragma: no mutate (the `with` waits for the workers either way)
@@ -254,13 +258,43 @@ def _run_pool(
     return Timing(startup_s, wall_s, usage)
 
 
-def _result(future: cf.Future[Any], index: int) -> Any:
+def _chunks(tasks: int, size: int) -> list[tuple[int, int]]:
+    """Task numbers in runs of `size`: (first, last + 1)."""
+    return [(first, min(tasks, first + size)) for first in range(0, tasks, max(1, size))]
+
+
+def _run_chunk(
+    tasks: list[tuple[Callable[..., dict[str, Any]], tuple[Any, ...]]],
+) -> list[dict[str, Any]]:
+    """Run a chunk of tasks where this is called (a pool worker): their records, in order;
+    a task that raises ends the chunk, naming its own number."""
+    records = []
+    for call, args in tasks:
+        try:
+            records.append(call(*args))
+        except Exception as exc:
+            raise _ChunkFailed(len(records), exc) from exc
+    return records
+
+
+class _ChunkFailed(Exception):
+    """Task `offset` of a chunk raised `cause` (picklable, to come back from a process)."""
+
+    def __init__(self, offset: int, cause: BaseException) -> None:
+        super().__init__(offset, cause)
+        self.offset, self.cause = offset, cause
+
+
+def _result(future: cf.Future[Any], first: int) -> list[dict[str, Any]]:
     try:
-        return future.result()
+        records: list[dict[str, Any]] = future.result()
     except cf.BrokenExecutor:
         raise
+    except _ChunkFailed as failed:
+        raise TaskFailed(first + failed.offset, failed.cause) from failed.cause
     except Exception as exc:
-        raise TaskFailed(index, exc) from exc
+        raise TaskFailed(first, exc) from exc
+    return records
 
 
 def _run_asyncio(batch: Batch, workers: int, on_done: OnDone) -> Timing:

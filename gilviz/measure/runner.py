@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import inspect
 import json
+import math
 import os
 import pickle
 import signal
@@ -62,11 +63,14 @@ class Emitter:  # pragma: no mutate block (process plumbing: README, Development
             self._out.write(line + "\n")
             self._out.flush()
 
-    def progress(self, message: events.Progress, force: bool = False) -> None:
+    def progress_due(self) -> bool:
+        """Whether a progress message may go now (then it must): checked before one is
+        made, since most finished tasks send none."""
         now = time.monotonic()
-        if force or now - self._last_progress >= PROGRESS_INTERVAL_S:
-            self._last_progress = now
-            self.send(message)
+        if now - self._last_progress < PROGRESS_INTERVAL_S:
+            return False
+        self._last_progress = now
+        return True
 
 
 class GilProbe(threading.Thread):
@@ -203,6 +207,7 @@ class Experiment:
             self.emit.send(events.Calibrated(size, task_s, self.workload.unit, given))
             arg = arg_for(size)
             self.crossing = _Crossing(len(pickle.dumps(arg)))
+            self.task_s = task_s
             expected = reference.expected_checksum(self.spec.workload, size, arg)
             batch = executors.Batch(
                 self.spec.workload, size, self.spec.tasks, arg, record=self.spec.timeline
@@ -281,6 +286,9 @@ class Experiment:
         fault = self.spec.fault
         if fault is not None and fault.executor == cell.executor:
             batch = dataclasses.replace(batch, fail_index=fault.workers)
+        if cell.executor in POOLS:  # serial and asyncio hand nothing out
+            chunk = chunk_size(self.task_s, batch.tasks, cell.workers)
+            batch = dataclasses.replace(batch, chunk=chunk)
         try:
             self.emit.send(events.CellStarted(cell, repeat))
             streaming = batch.record and self.spec.live
@@ -319,16 +327,19 @@ class Experiment:
         if batch.record:
             shared = timeline.shares_one_gil(cell.executor, environment.gil_enabled())
             finished = collector.finish(shared, cell.executor == "asyncio")
+        if cell.executor == "serial" and batch.tasks:  # a measured task time, for the chunks
+            self.task_s = timing.wall_s / batch.tasks
         if repeat >= 0:
-            runs.add(timing, tally, self.probe.take(), finished)
+            runs.add(timing, tally, self.probe.take(), finished, batch.chunk)
             if self.echo is not None:
                 runs.echo.extend(self.echo.take())
-        self.emit.progress(tally.progress(cell, self.probe.latest()), force=True)
+        self.emit.send(tally.progress(cell, self.probe.latest()))  # every cell run ends on one
 
     def _on_done(self, record: dict[str, Any], tally: _Tally, cell: Cell) -> None:
         self.crossing.see(record["value"])
         tally.add(record)
-        self.emit.progress(tally.progress(cell, self.probe.latest()))
+        if self.emit.progress_due():
+            self.emit.send(tally.progress(cell, self.probe.latest()))
 
 
 class UserExperiment(Experiment):
@@ -351,6 +362,7 @@ class UserExperiment(Experiment):
         self.emit.send(found)
         pickled = [len(pickle.dumps(value)) for value in inputs] or [0]
         self.crossing = _Crossing(round(sum(pickled) / len(pickled)))
+        self.task_s = 0.0  # unknown until the serial baseline has run once
         batch = executors.Batch(spec.task, 0, len(inputs), None, user=user, inputs=tuple(inputs))
         runs = [_CellRuns(cell) for cell in spec.cells]
         for runs_of_cell in runs:
@@ -375,6 +387,21 @@ class UserExperiment(Experiment):
 
 class Refused(ValueError):
     """The spec asks for something the runner will not start (its reason says why)."""
+
+
+POOLS = ("threads", "processes", "interpreters")
+"""The executors that hand tasks to workers through a pool."""
+CHUNK_WORK_S = 0.002
+"""Work a pool worker is handed at once, at least, when tasks are tinier than a hand-off."""
+
+
+def chunk_size(task_s: float, tasks: int, workers: int) -> int:
+    """Tasks a pool worker is handed at once: one, unless a task takes under CHUNK_WORK_S;
+    then enough for that much work, but never so many that a worker's share is one chunk
+    (each worker gets four at least, so the load still spreads)."""
+    if task_s <= 0 or task_s >= CHUNK_WORK_S:
+        return 1
+    return max(1, min(math.ceil(CHUNK_WORK_S / task_s), tasks // (4 * workers)))
 
 
 @dataclasses.dataclass
@@ -415,6 +442,8 @@ class _CellRuns:
     last: _Tally | None = None
     echo: list[float] = dataclasses.field(default_factory=list)
     """The echo probe's round trips, in ms (none unless the spec asks for it)."""
+    chunk: int = 1
+    """Tasks a pool worker was handed at once, in the last run."""
 
     def add(
         self,
@@ -422,6 +451,7 @@ class _CellRuns:
         tally: _Tally,
         probe: list[ProbeSample],
         finished: timeline.CellTimeline | None,
+        chunk: int = 1,
     ) -> None:
         self.walls.append(timing.wall_s)
         self.startups.append(timing.startup_s)
@@ -436,6 +466,7 @@ class _CellRuns:
             self.timelines.append(finished)
         self.bad += tally.bad
         self.last = tally
+        self.chunk = chunk
 
     def measured(self, batch: executors.Batch, crossing: int, trace: bool) -> events.CellMeasured:
         """The cell's message once its last run is done; `crossing`: bytes a task moves,
@@ -448,6 +479,7 @@ class _CellRuns:
             cell=self.cell,
             tasks=batch.tasks,
             size=batch.size,
+            chunk=self.chunk,
             walls=self.walls,
             startups=self.startups,
             cpu_totals=self.cpu_totals,

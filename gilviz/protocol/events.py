@@ -113,6 +113,8 @@ class CellMeasured:
     """The compact recorded timeline (lanes the app draws, figures)."""
     trace: list[list[tuple[int, int, int]]] | None = None
     """Every classified interval of the last run, in µs: only when the spec asks (a trace)."""
+    chunk: int = 1
+    """Tasks a pool worker was handed at once (1 unless tasks were tinier than a hand-off)."""
 
 
 @dataclass(frozen=True)
