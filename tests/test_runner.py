@@ -115,7 +115,7 @@ def timing(wall_s: float, other_s: float | None) -> executors.Timing:
 
 
 def tally_with(bad: int) -> runner._Tally:
-    tally = runner._Tally(expected=5, total=1, collector=Collector())
+    tally = runner._Tally(lambda index, value: value == 5, total=1, collector=Collector())
     tally.bad = bad
     return tally
 
@@ -181,7 +181,7 @@ def test_a_given_size_is_estimated_from_calibration_without_running_it(monkeypat
 
 
 def test_a_tally_sums_each_workers_tasks_and_cpu_and_keeps_times_relative():
-    tally = runner._Tally(expected=5, total=3, collector=Collector())
+    tally = runner._Tally(lambda index, value: value == 5, total=3, collector=Collector())
     start = tally.started
     for index, (tid, cpu) in enumerate([(11, 0.25), (12, 0.5), (11, 0.125)]):
         tally.add(
