@@ -66,3 +66,13 @@ def make_result(**overrides: object) -> Result:
     }
     fields.update(overrides)
     return judged(Result(**fields))  # type: ignore[arg-type]
+
+
+TOOK_TURNS_SHARES = {
+    "timeline": {
+        "workers": [
+            {"shares": {"run": 0.5, "c": 0.0, "io": 0.0, "gil": 0.5, "core": 0.0, "idle": 0.0}}
+        ]
+    }
+}
+"""A timeline whose one worker waited for the GIL half the time: threads taking turns."""

@@ -122,7 +122,7 @@ def test_run_json_has_the_documented_keys_and_saves_each_result(tmp_path, capsys
     assert len(ResultStore(results).load().results) == 5
 
 
-def test_table_output_ends_with_a_speedup_plot(capsys):
+def test_table_output_recommends_and_ends_with_a_speedup_plot(capsys):
     assert (
         main(
             [
@@ -144,6 +144,7 @@ def test_table_output_ends_with_a_speedup_plot(capsys):
     )
     out = capsys.readouterr().out
     assert "near-ideal" in out and "speedup vs workers (sleep)" in out and "ideal" in out
+    assert "→ Use threads x2: " in out
 
 
 @pytest.mark.parametrize("fmt", ["csv", "markdown", "table", "json"])

@@ -7,8 +7,9 @@ import sys
 import pytest
 
 from gilviz.analysis import report
+from gilviz.analysis.advice import advise
 from gilviz.analysis.store import ResultStore, default_results_path
-from tests.conftest import ROOT, make_result
+from tests.conftest import ROOT, TOOK_TURNS_SHARES, make_result
 
 
 def test_default_path_follows_gilviz_results_then_xdg(monkeypatch, tmp_path):
@@ -234,6 +235,8 @@ def test_markdown_is_a_table_per_group_with_every_figure():
         "| cpu | processes | 2 | - | - | - | - | - | - | - | processes x2 on cpu: failed, "
         "a worker died |\n"
         "\n"
+        f"**Recommendation:** {advise(results[:2]).words}\n"
+        "\n"
         "### sleep · CPython 3.11.7, GIL on · 2 cores\n"
         "\n"
         "| workload | executor | workers | wall (s) | noise | speedup | eff. | cores busy "
@@ -242,16 +245,10 @@ def test_markdown_is_a_table_per_group_with_every_figure():
         "| sleep | threads | 2 | 0.800 (0.800-0.800) | 1 run | 2.00 | 1.00 | 0.01 | - | - "
         "| threads 2.00x on sleep: near-ideal (100% of what 2 workers allow), the tasks mostly "
         "waited, which needs neither a core nor the GIL (0.0 cores busy) |\n"
+        "\n"
+        f"**Recommendation:** {advise(results[2:]).words}\n"
     )
-
-
-TOOK_TURNS_SHARES = {
-    "timeline": {
-        "workers": [
-            {"shares": {"run": 0.5, "c": 0.0, "io": 0.0, "gil": 0.5, "core": 0.0, "idle": 0.0}}
-        ]
-    }
-}
+    assert advise(results[:2]).words.startswith("Keep it serial: the best was threads x2")
 
 
 def test_a_csv_row_has_the_environment_and_blanks_for_what_was_not_measured():

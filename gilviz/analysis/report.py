@@ -9,6 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from gilviz.analysis.advice import advise
 from gilviz.analysis.results import TIMELINE_SHARES, Result, gil_handoffs, mean_shares
 from gilviz.measure.environment import python_label
 
@@ -93,6 +94,7 @@ def to_markdown(results: Sequence[Result]) -> str:
         lines = [f"### {label}", "", "| " + " | ".join(MARKDOWN_HEADER) + " |"]
         lines.append("|---" * len(MARKDOWN_HEADER) + "|")
         lines.extend("| " + " | ".join(_markdown_cells(r)) + " |" for r in members)
+        lines.extend(["", f"**Recommendation:** {advise(members).words}"])
         parts.append("\n".join(lines) + "\n")
     sweep = switch_sweep_rows(results)
     if sweep:

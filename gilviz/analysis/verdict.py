@@ -87,7 +87,7 @@ def verdict(result: Result) -> str:
     if result.executor == "serial":
         words = f"serial baseline: {result.tasks} tasks one after another"
     else:
-        words = f"{head}: {_outcome(result)}"
+        words = f"{head}: {outcome(result)}"
     return words + _above_cores(result) + _noise(result)
 
 
@@ -102,7 +102,8 @@ result). Each is judged on the figure as printed (two decimals), so the words ne
 with the numbers beside them."""
 
 
-def _outcome(r: Result) -> str:
+def outcome(r: Result) -> str:
+    """What a measured result shows and the figure that explains it, in words."""
     cores = usable_cores(r)
     busy = f"{r.parallelism:.2f} cores busy"
     assert r.speedup is not None and r.efficiency is not None  # pragma: no mutate (types)

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from gilviz.analysis import lanes, report
+from gilviz.analysis.advice import advise
 from gilviz.analysis.engine import Event
 from gilviz.analysis.results import Result
 from gilviz.measure.environment import python_label
@@ -102,6 +103,7 @@ def print_table(results: list[Result], timelines: bool = False) -> None:
         console.print(table)
         for r in members:
             console.print(f"- {r.verdict}", highlight=False)
+        console.print(f"→ {advise(members).words}", highlight=False)
         if timelines:
             for r in members:
                 console.print(_timeline(r, console.width), highlight=False, markup=False)
