@@ -15,8 +15,27 @@ imports only the layers below it; pyproject.toml's import-linter contracts check
   browser view.
 - `gilviz.cli`: the command line, which runs experiments headless or launches the app.
 
+`gilviz.compare(function, inputs)` runs the comparison from a script or a notebook.
+
 docs/ARCHITECTURE.md draws the data flow and says where a new workload, executor, panel or
 verdict rule goes.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+__all__ = ["compare"]
+
+if TYPE_CHECKING:
+    from gilviz.analysis.compare import compare
+
+
+def __getattr__(name: str) -> Any:
+    """`gilviz.compare` is imported on first use, so the runner's `import gilviz` stays light."""
+    if name == "compare":
+        from gilviz.analysis.compare import compare
+
+        return compare
+    raise AttributeError(f"module 'gilviz' has no attribute {name!r}")

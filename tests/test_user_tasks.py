@@ -5,14 +5,20 @@ gilviz down: each way it can fail is one clear line, the other cells still run."
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
+import gilviz
+from gilviz.analysis import compare
+from gilviz.analysis.advice import advise
 from gilviz.analysis.engine import CellDone, run_experiment
+from gilviz.analysis.store import ResultStore
 from gilviz.cli.main import main
 from gilviz.measure import usertask
 from gilviz.protocol.spec import Cell, ExperimentSpec
 from tests.conftest import ROOT
+from tests.fixtures import usertasks
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
 HERE = "tests.fixtures.usertasks"
@@ -149,3 +155,32 @@ def test_events_of_a_task_say_what_was_found():
     assert (found.task, found.inputs, found.is_async) == (f"{HERE}:square", 3, False)
     assert [type(e).__name__ for e in seen].count("CellDone") == 2
     assert all(isinstance(e, CellDone) for e in seen if type(e).__name__ == "CellDone")
+
+
+def test_compare_from_a_script_takes_objects_and_answers(tmp_path):
+    saved = tmp_path / "results.jsonl"
+    comparison = gilviz.compare(
+        usertasks.length, ["a", "bb", "ccc"], workers=[2], repeat=1, warmup=0, results=saved
+    )
+    assert comparison.error is None
+    assert [r.cell.label for r in comparison.results] == ["serial x1", "threads x2", "processes x2"]
+    assert [r.tasks for r in comparison.results] == [3, 3, 3], "one input, one task"
+    assert all(r.checksum_ok for r in comparison.results)
+    assert comparison.results[0].workload == "tests.fixtures.usertasks:length"
+    assert comparison.recommendation == advise(comparison.results).words
+    assert comparison.recommendation in str(comparison)
+    assert len(ResultStore(saved).load().results) == 3
+
+
+def test_compare_refuses_what_a_worker_could_not_import_or_receive():
+    with pytest.raises(usertask.NotFound, match="lambda or a function inside another"):
+        gilviz.compare(lambda value: value, [1])
+    with pytest.raises(ValueError, match="inputs cannot be pickled"):
+        gilviz.compare(usertasks.square, [threading.Lock()])
+    with pytest.raises(ValueError, match="no inputs"):
+        gilviz.compare(usertasks.square, [])
+
+
+def test_the_import_root_is_the_folder_above_the_top_package():
+    assert compare.import_root(usertasks.square) == str(ROOT)
+    assert compare.import_root(compare.import_root) == str(ROOT)

@@ -372,6 +372,14 @@ def test_each_parallel_cause_has_its_threshold(figures, cause):
             },
             "moving 2 MB cost 0.25 s",
         ),
+        (
+            {"executor": "processes", "bytes_moved": 4_000, "cpu_s": 0.02, "process_cpu_s": 0.032},
+            "moving 4 KB cost 0.01 s of CPU beside the tasks' 0.02 s",
+        ),
+        (
+            {"executor": "processes", "bytes_moved": 4_000, "cpu_s": 0.002, "process_cpu_s": 0.01},
+            "no gain, and no measured figure",
+        ),
         ({"executor": "processes", "bytes_moved": 0, "process_cpu_s": 9.0}, "no measured figure"),
         ({"executor": "processes", "bytes_moved": 10, "process_cpu_s": None}, "no measured figure"),
     ],

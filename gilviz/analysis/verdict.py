@@ -195,15 +195,23 @@ def _startup_cost(r: Result) -> str | None:
     return f"starting the workers took {share:.0%} of the time ({r.startup_s:.2f} s)"
 
 
+TRANSFER_FLOOR_S = 0.01
+"""Extra CPU below this is too little to name as the cost of moving data, whatever its share."""
+
+
+def _amount(count: int) -> str:
+    return f"{count / 1e6:.0f} MB" if count >= 1e6 else f"{count / 1e3:.0f} KB"
+
+
 def _transfer_cost(r: Result) -> str | None:
     """Moving data counts as a cause only with bytes moved and CPU beyond the tasks' own."""
     if not r.bytes_moved or r.process_cpu_s is None:
         return None
     extra = r.process_cpu_s - r.cpu_s
-    if extra < 0.2 * max(r.cpu_s, 1e-9):
+    if extra < max(0.2 * r.cpu_s, TRANSFER_FLOOR_S):
         return None
     return (
-        f"moving {r.bytes_moved / 1e6:.0f} MB cost {extra:.2f} s of CPU beside the tasks' "
+        f"moving {_amount(r.bytes_moved)} cost {extra:.2f} s of CPU beside the tasks' "
         f"{r.cpu_s:.2f} s"
     )
 
