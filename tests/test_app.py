@@ -21,10 +21,11 @@ from gilviz.app.running import RunnerEvent
 from gilviz.app.widgets.help import HelpScreen
 from gilviz.app.widgets.plot import SpeedupPlot
 from gilviz.app.widgets.results import ResultsLog
+from gilviz.cli.main import main
 from gilviz.protocol.events import CellStarted, Progress
 from gilviz.protocol.spec import Cell, ExperimentSpec, default_workers
 from tests.app_fixtures import make_app
-from tests.conftest import make_result
+from tests.conftest import ROOT, make_result
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
 LONG = Choice("sleep", "processes", 2, tasks=4, size=3000, repeat=1)
@@ -471,7 +472,7 @@ async def test_a_sweeps_bar_counts_all_its_tasks_and_never_goes_back(tmp_path):
             seen.append(bar.progress)
             app.post_message(RunnerEvent(Progress(cell, 5, 8, 1, 0.0)))
             await pilot.pause()
-            app.sample()  # the refresh tick draws progress
+            app.tick()  # the live tick draws progress
             seen.append(bar.progress)
         assert bar.total == 24, "three cells of eight tasks"
         assert seen == [0, 5, 8, 13, 16, 21], "it only ever grows"
@@ -597,3 +598,41 @@ async def test_a_failure_reading_the_runner_ends_the_run_with_why_and_the_app_ca
         assert app.live is None and app.is_running
         assert "reading the runner's events failed" in status(app)
         assert "garbled line" in status(app)
+
+
+async def test_your_own_function_from_the_palette_runs_in_the_runner_only(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)  # where the user started gilviz: their module is found from there
+    app = make_app(tmp_path, Choice("sleep", "threads", 2, tasks=4, repeat=1))
+    task = "tests.fixtures.app_task:double"
+    async with app.run_test() as pilot:
+        await palette(pilot, "own fun", "Your own function")
+        prompt = app.screen
+        prompt.query_one(Input).value = "no colon here"
+        await pilot.press("enter")
+        assert "is not MODULE:FUNCTION" in str(prompt.query_one("#task-hint").render())
+        prompt.query_one(Input).value = task
+        await pilot.press("enter")
+        assert app.query_one("#workload", Select).value == task
+        assert "imported in the runner" in str(app.query_one("#workload-help").render())
+        await pilot.press("r")
+        await finish(app, pilot)
+        assert [r.workload for r in app.kept.results] == [task, task]
+        assert all(r.checksum_ok and r.task_hash for r in app.kept.results)
+        assert "stamps no states" in app.timeline_panel.text()
+    assert "tests.fixtures.app_task" not in sys.modules, "never imported in the app's process"
+
+
+def test_gilviz_task_opens_the_app_with_the_function_chosen(monkeypatch):
+    opened: list[Choice] = []
+    monkeypatch.setattr(GilvizApp, "run", lambda app: opened.append(app.choice))
+    main(["--task", "mod:work", "--inputs", "mod:DATA", "--setup", "mod:ready", "--no-save"])
+    [choice] = opened
+    assert (choice.workload, choice.inputs, choice.setup) == ("mod:work", "mod:DATA", "mod:ready")
+    assert choice.is_task and choice.task_path == os.getcwd()
+    [(_, spec)] = choice.runs((Cell("threads", 2),), 2)
+    assert (spec.task, spec.inputs, spec.setup, spec.size) == (
+        "mod:work",
+        "mod:DATA",
+        "mod:ready",
+        None,
+    )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from gilviz.analysis.results import InFlight, in_flight
 from gilviz.analysis.verdict import disturbed, stability, verdict
-from tests.conftest import make_result
+from tests.conftest import TOOK_TURNS_SHARES, make_result
 
 GIL_BUILD = {"python": "3.11.7", "gil_enabled": True, "cpu_count": 2, "usable_cores": 2}
 FREE_THREADED = {
@@ -317,7 +318,10 @@ def near_ideal(**figures: object) -> str:
         ({"parallelism": 0.94}, "the tasks mostly waited, which needs neither a core nor the GIL"),
         ({"parallelism": 0.95, "executor": "processes"}, "each process has its own GIL (0.9"),
         ({"parallelism": 1.9, "executor": "interpreters"}, "each interpreter has its own GIL"),
-        ({"parallelism": 1.9, "env": {"usable_cores": 2}}, "1.9 cores busy at once"),
+        (
+            {"parallelism": 1.9, "env": {"usable_cores": 2}},
+            "the GIL was let go: one process's threads kept 1.9",
+        ),
         ({"parallelism": 1.9, "timeline": timeline(c=0.5)}, "the C code ran without the GIL (50%"),
         ({"parallelism": 1.9, "timeline": timeline(c=0.49)}, "1.9 cores busy at once"),
     ],
@@ -531,3 +535,55 @@ def test_the_readme_quotes_the_verdicts_words_and_thresholds():
     readme = " ".join((ROOT / "README.md").read_text().split())
     for word, rule in WORDS:
         assert f"| {word} | {rule} |" in readme, f"README's table of verdict words: {word}"
+
+
+def records(*spans: tuple[float, float, float]) -> list[dict[str, float]]:
+    """Per-task records from (start, end, cpu_s)."""
+    return [{"start": s, "end": e, "cpu_s": c} for s, e, c in spans]
+
+
+TURNS = records((0.0, 0.8, 0.4), (0.0, 0.8, 0.4))
+"""Two tasks under way the whole time, each on a core half of it: turns."""
+
+
+def test_without_a_timeline_the_records_show_threads_taking_turns():
+    flight = in_flight(make_result(records=TURNS))
+    assert flight == InFlight(tasks=2.0, running=0.5)
+    assert in_flight(make_result(records=records((0.0, 0.4, 0.4), (0.4, 0.8, 0.4)))) == InFlight(
+        1.0, 1.0
+    )
+    assert in_flight(make_result(records=TURNS[:1])) is None
+    words = verdict(make_result(records=TURNS))
+    assert words.endswith(
+        "no gain, 2.0 tasks were under way at once, but each ran on a core only 50% of its time "
+        "and 0.99 cores were busy: they took turns (on the GIL, or on a lock they share)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("figures", "turns"),
+    [
+        ({"records": TURNS, "parallelism": 1.16}, False),  # more than one core busy
+        ({"records": records((0.0, 0.8, 0.4), (0.4, 0.8, 0.2))}, True),  # 1.5 under way
+        ({"records": records((0.0, 0.8, 0.4), (0.41, 0.8, 0.2))}, False),  # under 1.5
+        ({"records": TURNS, **TOOK_TURNS_SHARES, "overlap": 1.6}, False),  # a timeline speaks
+    ],
+)
+def test_turns_from_records_need_tasks_under_way_and_one_core(figures, turns):
+    assert ("tasks were under way at once" in verdict(make_result(**figures))) == turns
+
+
+def test_a_partial_speedup_names_its_measured_costs():
+    slow_start = make_result(executor="processes", speedup=1.5, efficiency=0.75, startup_s=0.3)
+    assert verdict(slow_start).endswith(
+        "partial, 75% of what 2 workers allow, 0.99 cores busy; starting the workers took 27% "
+        "of the time (0.30 s)"
+    )
+
+
+@pytest.mark.parametrize(("busy", "let_go"), [(1.5, True), (1.49, False)])
+def test_threads_busy_on_several_cores_under_one_gil_let_it_go(busy, let_go):
+    near_ideal = {"speedup": 1.9, "efficiency": 0.95, "parallelism": busy}
+    words = verdict(make_result(**near_ideal))
+    assert ("the GIL was let go: one process's threads kept" in words) == let_go
+    assert "the GIL was let go" not in verdict(make_result(**near_ideal, executor="asyncio"))

@@ -68,11 +68,10 @@ def advise(results: Sequence[Result]) -> Advice:
             f"({_runs(best)}): {outcome(best)}."
         )
     elif close and best.repeat > 1:
-        rivals = ", ".join(f"{r.cell.label} {r.speedup:.2f}x ({_runs(r)})" for r in close)
+        tied = " or ".join(f"{r.cell.label} ({r.speedup:.2f}x, {_runs(r)})" for r in [best, *close])
         words = (
-            f"{best.cell.label} or {rivals}: {best.cell.label} read {best.speedup:.2f}x "
-            f"({_runs(best)}), but their runs overlap, so the difference is within this "
-            f"machine's noise; {best.cell.label}: {outcome(best)}."
+            f"Either {tied}: their runs overlap, so the difference is within this machine's "
+            f"noise; {best.cell.label}: {outcome(best)}."
         )
     else:
         words = f"Use {best.cell.label}: {best.speedup:.2f}x ({_runs(best)}): {outcome(best)}."

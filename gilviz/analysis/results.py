@@ -266,3 +266,22 @@ def gil_handoffs(result: Result) -> float | None:
     process or event-loop worker resuming after a wait for a core hands no GIL to anyone)."""
     shared = result.executor == "threads" and result.env.get("gil_enabled", True)
     return result.handoffs_per_s if shared and result.workers > 1 else None
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """From the per-task records alone (a user's function has no timeline): how many tasks
+    were under way at once, and the share of their time they ran on a core."""
+
+    tasks: float
+    running: float
+
+
+def in_flight(result: Result) -> InFlight | None:
+    """Tasks under way at once over the records' span, and their CPU over their wall time."""
+    records = [r for r in result.records if r.get("end", 0) > r.get("start", 0)]
+    if len(records) < 2:
+        return None
+    span = max(r["end"] for r in records) - min(r["start"] for r in records)
+    busy = sum(r["end"] - r["start"] for r in records)
+    return InFlight(busy / span, sum(r["cpu_s"] for r in records) / busy)

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from gilviz.analysis.results import Result, gil_handoffs, gil_wait_share, mean_shares
+from gilviz.analysis.results import (
+    Result,
+    gil_handoffs,
+    gil_wait_share,
+    in_flight,
+    mean_shares,
+)
 
 NEAR_IDEAL = 0.9
 """Efficiency (of what the task split allows) from which a result reads 'near-ideal'."""
@@ -116,8 +122,9 @@ def outcome(r: Result) -> str:
     if r.workers > cores and r.parallelism >= CAPPED_BUSY * cores:
         return f"capped by this machine's {cores} usable cores ({busy})"
     partial = f"partial, {r.efficiency:.0%} of what {_allowed(r)}, {busy}"
-    turns = took_turns(r)
-    return f"{partial}; {turns}" if turns else partial
+    turns = took_turns(r) if r.executor == "threads" else None
+    causes = [cause for cause in (turns, _startup_cost(r), _transfer_cost(r)) if cause]
+    return "; ".join([partial, *causes])
 
 
 def _allowed(r: Result) -> str:
@@ -125,6 +132,10 @@ def _allowed(r: Result) -> str:
     if r.ideal_speedup < r.workers:
         return f"{r.tasks} tasks on {r.workers} workers allow ({r.ideal_speedup:.2f}x)"
     return f"{r.workers} workers allow"
+
+
+RELEASED_BUSY = 1.5
+"""Cores a GIL build's threads keep busy at once only when the GIL is let go (no timeline)."""
 
 
 def _why_parallel(r: Result) -> str:
@@ -137,9 +148,11 @@ def _why_parallel(r: Result) -> str:
         return f"each interpreter has its own GIL ({busy})"
     if not r.env.get("gil_enabled", True):
         return f"the GIL is off in this free-threaded build ({busy})"
-    c_share = (mean_shares(r) or {}).get("c", 0.0)
-    if c_share >= 0.5:
-        return f"the C code ran without the GIL ({c_share:.0%} of the time in C, {busy})"
+    shares = mean_shares(r)
+    if shares is not None and shares["c"] >= 0.5:
+        return f"the C code ran without the GIL ({shares['c']:.0%} of the time in C, {busy})"
+    if shares is None and r.executor == "threads" and r.parallelism >= RELEASED_BUSY:
+        return f"the GIL was let go: one process's threads kept {busy} at once"
     return f"{busy} at once"
 
 
@@ -148,7 +161,7 @@ def _why_no_gain(r: Result) -> str:
     busy = f"{r.parallelism:.2f} cores busy"
     if cores == 1:
         return f"capped by the 1 usable core ({busy})"
-    if r.executor == "threads" and (turns := took_turns(r)):
+    if r.executor == "threads" and (turns := took_turns(r) or _waited_in_turn(r)):
         return turns
     if r.executor == "asyncio" and r.parallelism <= 1.1:
         return f"one event loop ran one task's CPU work at a time ({busy})"
@@ -166,6 +179,25 @@ def took_turns(r: Result) -> str | None:
     return (
         f"{r.workers} threads took turns on the GIL: {r.overlap:.1f} ran at a time, "
         f"{gil_handoffs(r) or 0:.0f} hand-offs a second"
+    )
+
+
+TOOK_TURNS_IN_FLIGHT = 1.5
+"""Tasks under way at once, on average, from which threads that kept one core busy took turns."""
+
+
+def _waited_in_turn(r: Result) -> str | None:
+    """Without a timeline (a user's function), the per-task records' evidence of turns: several
+    tasks under way at once, each on a core only part of its time, one core busy in all."""
+    flight = in_flight(r)
+    if r.timeline is not None or flight is None or r.parallelism > 1.15:
+        return None
+    if flight.tasks < TOOK_TURNS_IN_FLIGHT:
+        return None
+    return (
+        f"{flight.tasks:.1f} tasks were under way at once, but each ran on a core only "
+        f"{flight.running:.0%} of its time and {r.parallelism:.2f} cores were busy: they took "
+        "turns (on the GIL, or on a lock they share)"
     )
 
 

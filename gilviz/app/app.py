@@ -228,6 +228,16 @@ class GilvizApp(App[None]):
     def action_export(self) -> None:
         self.kept.export(self.export_dir)
 
+    def action_own_task(self) -> None:
+        """Ask for a function of the user's and choose it as the workload."""
+        from gilviz.app.widgets.task_prompt import TaskPrompt
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                self.controls.add_task(name)
+
+        self.push_screen(TaskPrompt(), chosen)
+
     async def action_quit(self) -> None:
         self._hang_up()
 

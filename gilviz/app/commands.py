@@ -51,6 +51,11 @@ class GilvizCommands(Provider):
             ("Toggle timeline", partial(act, "toggle_timeline"), "A lane per worker (l)"),
             ("Help", partial(act, "help"), "The GIL, the panels, the keys (?)"),
             ("Tour", partial(act, "tour"), "The GIL's claims, tried here one by one (t)"),
+            (
+                "Your own function…",
+                partial(act, "own_task"),
+                "module:function as the workload, imported in the runner",
+            ),
         ]
         set_field = app.controls.set_field
         commands += [

@@ -125,7 +125,8 @@ class Running:
             title = f"{live.cell} on {live.run.spec.workload}"
             widest = max(cell.workers for cell in live.run.spec.cells)
             shared = shares_one_gil(event.cell.executor, gil)
-            host.timeline_panel.start_cell(title, shared, rows=widest)
+            stamped = live.run.spec.task is None  # a user's function stamps no states
+            host.timeline_panel.start_cell(title, shared, rows=widest, stamped=stamped)
             host.progress.total, host.progress.done = live.all_tasks, live.all_done
             host.progress.status = live.status()  # a new cell shows now, not on the next tick
         elif isinstance(event, TimelineUpdate):  # drawn on the next refresh tick, not at 5 Hz

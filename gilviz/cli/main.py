@@ -40,6 +40,7 @@ from gilviz.protocol.spec import (
     parse_fault,
     parse_gil_settings,
     parse_switch_intervals,
+    parse_task_name,
     sized_alike,
     sweep_cells,
     task_seconds,
@@ -85,14 +86,6 @@ switch_arg = _checked(parse_switch_intervals)
 gil_arg = _checked(parse_gil_settings)
 
 
-def task_name(text: str) -> str:
-    """'module:attribute', checked for its shape only (the runner imports it)."""
-    module, colon, attribute = text.strip().partition(":")
-    if not colon or not module or not attribute or " " in text.strip():
-        raise ValueError(f"{text!r} is not MODULE:FUNCTION (e.g. mymodule:work)")
-    return text.strip()
-
-
 def _add_experiment_options(parser: argparse.ArgumentParser, *, sweep: bool) -> None:
     """The options of one experiment: a sweep (`gilviz run`) takes lists of executors and
     worker counts; the app takes one of each (it sweeps with the s key)."""
@@ -114,6 +107,26 @@ def _add_experiment_options(parser: argparse.ArgumentParser, *, sweep: bool) -> 
         parser.add_argument(
             "--workers", type=one_workers_arg, help="worker count (default: the usable cores)"
         )
+    parser.add_argument(
+        "--task",
+        type=_checked(parse_task_name),
+        metavar="MODULE:FUNCTION",
+        help="your own function as the workload, called once per input (imported from this "
+        "folder, as with python -m)",
+    )
+    parser.add_argument(
+        "--inputs",
+        type=_checked(parse_task_name),
+        metavar="MODULE:NAME",
+        help="with --task: its inputs, a sequence or a function returning one (default: the "
+        "task's number, 0..tasks-1)",
+    )
+    parser.add_argument(
+        "--setup",
+        type=_checked(parse_task_name),
+        metavar="MODULE:FUNCTION",
+        help="with --task: called once in each worker before its first task",
+    )
     parser.add_argument("--tasks", type=tasks_arg, help="tasks per run (default: 2 x max workers)")
     parser.add_argument("--size", type=size_arg, help="task size (default: calibrated to the pace)")
     parser.add_argument(
@@ -149,26 +162,6 @@ def build_parser() -> Parser:
         type=warmup_arg,
         default=DEFAULT_WARMUP,
         help="rounds of every cell run first and not kept (default: %(default)s)",
-    )
-    run.add_argument(
-        "--task",
-        type=_checked(task_name),
-        metavar="MODULE:FUNCTION",
-        help="your own function as the workload, called once per input (imported from this "
-        "folder, as with python -m)",
-    )
-    run.add_argument(
-        "--inputs",
-        type=_checked(task_name),
-        metavar="MODULE:NAME",
-        help="with --task: its inputs, a sequence or a function returning one (default: the "
-        "task's number, 0..tasks-1)",
-    )
-    run.add_argument(
-        "--setup",
-        type=_checked(task_name),
-        metavar="MODULE:FUNCTION",
-        help="with --task: called once in each worker before its first task",
     )
     run.add_argument(
         "--start-method",
@@ -334,6 +327,15 @@ def _refuse_unavailable(executors: list[str]) -> None:
             _refuse(f"executor {executor} is unavailable: {reason}")
 
 
+def _check_task_options(args: argparse.Namespace) -> None:
+    if (args.inputs or args.setup) and not args.task:
+        _refuse("--inputs and --setup go with --task MODULE:FUNCTION")
+    if args.task and args.size is not None:
+        print(
+            "gilviz: note: --size does not apply to --task: one input is one task", file=sys.stderr
+        )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     if args.python is None:
         _refuse_unavailable(args.executor)
@@ -353,12 +355,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "keeps each cell's overlap and shares",
             file=sys.stderr,
         )
-    if (args.inputs or args.setup) and not args.task:
-        _refuse("--inputs and --setup go with --task MODULE:FUNCTION")
-    if args.task and args.size is not None:
-        print(
-            "gilviz: note: --size does not apply to --task: one input is one task", file=sys.stderr
-        )
+    _check_task_options(args)
     spec = ExperimentSpec(
         workload=args.task or args.workload,
         task=args.task,
@@ -495,7 +492,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     app_args = [f"--workload={args.workload}", f"--executor={args.executor}"]
     app_args += [f"--pace={args.pace}", f"--repeat={args.repeat}"]
-    for option in ("workers", "tasks", "size", "results"):
+    _check_task_options(args)
+    for option in ("workers", "tasks", "size", "results", "task", "inputs", "setup"):
         value = getattr(args, option)
         if value is not None:
             app_args.append(f"--{option}={value}")
@@ -591,12 +589,16 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
+    _check_task_options(args)
     choice = Choice(
-        workload=args.workload,
+        workload=args.task or args.workload,
+        task_path=os.getcwd() if args.task else "",
+        inputs=args.inputs,
+        setup=args.setup,
         executor=args.executor,
         workers=args.workers or min(usable_cores(), MAX_WORKERS),
         tasks=args.tasks,
-        size=args.size,
+        size=None if args.task else args.size,
         pace=args.pace,
         repeat=args.repeat,
     )

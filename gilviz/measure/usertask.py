@@ -124,20 +124,20 @@ def name_of(function: Callable[..., Any]) -> str:
     return f"{module}:{qualname}"
 
 
-_prepared: set[str] = set()
-_lock = threading.Lock()
+_worker = threading.local()
 _functions: dict[str, Callable[..., Any]] = {}
 
 
 def prepare(user: UserTask) -> None:
-    """Call the user's setup once in this worker (a thread, or a process: once each)."""
+    """Call the user's setup once in this worker: once a thread (kept thread-local, as the
+    setup's own state would be), and again in a forked child, whose copy of the thread that
+    forked it must not use what the setup opened in the parent."""
     if user.setup is None:
         return
-    key = f"{os.getpid()}:{threading.get_native_id()}:{user.setup}"
-    with _lock:
-        if key in _prepared:
-            return
-        _prepared.add(key)
+    done: set[tuple[int, str]] = _worker.__dict__.setdefault("prepared", set())
+    if (os.getpid(), user.setup) in done:
+        return
+    done.add((os.getpid(), user.setup))
     callable_at(user.setup, user.path)()
 
 

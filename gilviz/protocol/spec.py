@@ -228,3 +228,16 @@ def parse_choice(text: str, what: str, choices: list[str] | tuple[str, ...]) -> 
     if value not in choices:
         raise ValueError(f"unknown {what} {value!r}; choose from: {', '.join(choices)}")
     return value
+
+
+def parse_task_name(text: str) -> str:
+    """'module:attribute', checked for its shape only (the runner imports it), or ValueError."""
+    module, colon, attribute = text.strip().partition(":")
+    if not colon or not module or not attribute or " " in text.strip():
+        raise ValueError(f"{text.strip()!r} is not MODULE:FUNCTION (e.g. mymodule:work)")
+    return text.strip()
+
+
+def is_task_name(workload: str) -> bool:
+    """A workload named 'module:function' is a function of the user's."""
+    return ":" in workload

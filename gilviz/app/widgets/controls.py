@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable
 
 from textual import on
 from textual.app import ComposeResult
@@ -22,9 +23,12 @@ from gilviz.protocol.spec import (
     MAX_TASKS,
     MAX_WORKERS,
     PACES,
+    is_task_name,
     parse_count,
     parse_switch_intervals,
 )
+
+TASK_HELP = "your function, once per input; imported in the runner, never here"
 
 
 class WorkersInput(Input):
@@ -77,6 +81,8 @@ class Controls(Vertical):
         self.errors: dict[str, str] = {}
         self.pythons: list[Python] | None = None
         """The interpreters found (None: still looking)."""
+        self.tasks: list[str] = [choice.workload] if choice.is_task else []
+        """Functions of the user's offered beside the built-in workloads ('module:function')."""
 
     def set_pythons(self, found: list[Python]) -> None:
         """The interpreters the Python field may name (those that can run the runner)."""
@@ -86,7 +92,8 @@ class Controls(Vertical):
     def compose(self) -> ComposeResult:
         c = self.initial
         yield from _row(
-            "Workload", Select(_options(WORKLOADS), value=c.workload, compact=True, id="workload")
+            "Workload",
+            Select(_options(self._workloads()), value=c.workload, compact=True, id="workload"),
         )
         yield Static(id="workload-help", classes="explain")
         yield from _row(
@@ -132,6 +139,16 @@ class Controls(Vertical):
     def workload(self) -> str:
         return str(self.query_one("#workload", Select).value)
 
+    def _workloads(self) -> list[str]:
+        return [*WORKLOADS, *self.tasks]
+
+    def add_task(self, name: str) -> None:
+        """Offer a function of the user's as a workload, and choose it."""
+        if name not in self.tasks:
+            self.tasks.append(name)
+            self.query_one("#workload", Select).set_options(_options(self._workloads()))
+        self.set_field("workload", name)
+
     def choice(self) -> Choice | None:
         """The current choice, or None when a field is invalid (its message says why)."""
         return self.validate()
@@ -140,7 +157,8 @@ class Controls(Vertical):
         self.errors = {}
         workload = self.workload
         executor = str(self.query_one("#executor", Select).value)
-        self._explain("workload", WORKLOADS[workload].summary)
+        task = is_task_name(workload)
+        self._explain("workload", TASK_HELP if task else WORKLOADS[workload].summary)
         available, reason = availability(executor)
         self._explain(
             "executor",
@@ -149,7 +167,12 @@ class Controls(Vertical):
         )
         workers = self._count("workers", MAX_WORKERS, "+/- changes it; s sweeps 1..2x cores")
         tasks = self._count("tasks", MAX_TASKS, "tasks per run", optional=True)
-        size = self._count("size", MAX_SIZE, WORKLOADS[workload].unit + " per task", optional=True)
+        if task:
+            size = None
+            self._explain("size", "does not apply to your function: one input is one task")
+        else:
+            unit = WORKLOADS[workload].unit
+            size = self._count("size", MAX_SIZE, f"{unit} per task", optional=True)
         pace = str(self.query_one("#pace", Select).value)
         self._explain("pace", PACES[pace] if size is None else "size is set: pace is not used")
         repeat = self._count("repeat", MAX_REPEAT, "runs of each cell")
@@ -157,7 +180,21 @@ class Controls(Vertical):
         switch_ms = self._switch_ms()
         if self.errors or workers is None or repeat is None:
             return None
-        return Choice(workload, executor, workers, tasks, size, pace, repeat, pythons, switch_ms)
+        given = self.initial
+        return Choice(
+            workload,
+            executor,
+            workers,
+            tasks,
+            size,
+            pace,
+            repeat,
+            pythons,
+            switch_ms,
+            task_path=given.task_path or os.getcwd(),
+            inputs=given.inputs if workload == given.workload else None,
+            setup=given.setup if workload == given.workload else None,
+        )
 
     def _pythons(self) -> tuple[str, ...]:
         text = self.query_one("#python", Input).value
@@ -210,7 +247,7 @@ class Controls(Vertical):
     def cycle(self, name: str) -> None:
         """Select the next workload or executor."""
         select = self.query_one(f"#{name}", Select)
-        names = list(WORKLOADS if name == "workload" else EXECUTORS)
+        names = self._workloads() if name == "workload" else list(EXECUTORS)
         select.value = names[(names.index(str(select.value)) + 1) % len(names)]
 
     def set_field(self, name: str, value: str) -> None:
@@ -232,5 +269,5 @@ def _row(label: str, widget: Select[str] | Input) -> ComposeResult:
         yield widget
 
 
-def _options(names: Mapping[str, object]) -> list[tuple[str, str]]:
+def _options(names: Iterable[str]) -> list[tuple[str, str]]:
     return [(name, name) for name in names]

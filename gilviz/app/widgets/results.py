@@ -223,7 +223,8 @@ def _heading(group: report.GroupKey) -> tuple[str | Text, ...]:
     whole label where the verdicts go (and in the bottom border when the row is chosen)."""
     workload, implementation, python, _, gil, cores, _ = report.group_tags(group)
     build = python if implementation == "CPython" else f"{implementation} {python}"
-    parts = ["──", workload, build, gil, cores]
+    short = workload.rpartition(":")[2]  # a user's 'module:function' by its function's name
+    parts = ["──", short, build, gil, cores]
     heading = tuple(Text(part, "bold", justify="left") for part in parts)
     return (*heading, report.group_label(group))
 

@@ -24,6 +24,9 @@ LABEL_WIDTH = 8
 EMPTY = "Each worker gets a lane here while a run goes: r runs one."
 
 
+UNSTAMPED = "Your function stamps no states, so no lanes: clock and CPU time give its figures."
+
+
 @dataclass
 class LiveLanes:
     """The running cell's raw shares per 50 ms column (absolute, from the cell's start)."""
@@ -118,6 +121,8 @@ class TimelinePanel(LinesPanel):
         self._shown_titles = ("Timeline", "")
         self.rows = 0
         """Lanes the live panel keeps room for, shown or not yet."""
+        self.stamped = True
+        """Whether the live cell's tasks stamp their states (a user's function does not)."""
 
     # --- state --------------------------------------------------------------------------
 
@@ -132,12 +137,16 @@ class TimelinePanel(LinesPanel):
             self._most_lanes = most
             self.redraw()
 
-    def start_cell(self, title: str, shared_gil: bool, rows: int = 0) -> None:
+    def start_cell(
+        self, title: str, shared_gil: bool, rows: int = 0, stamped: bool = True
+    ) -> None:
         """A cell starts: its lanes fill in as its workers' first stamps arrive, in a panel
         kept `rows` lanes tall meanwhile (the run's widest cell), so that nothing below it
-        moves as lanes appear: a move would repaint every panel beneath it."""
+        moves as lanes appear: a move would repaint every panel beneath it. A cell whose
+        tasks stamp nothing (a user's function) says so instead."""
         self.live, self.result = LiveLanes(title, shared_gil), None
-        self.rows = min(rows, self.most_lanes)
+        self.stamped = stamped
+        self.rows = min(rows, self.most_lanes) if stamped else 0
         self.redraw()
 
     def add(self, update: TimelineUpdate) -> None:
@@ -182,8 +191,12 @@ class TimelinePanel(LinesPanel):
             self.border_title, self.border_subtitle = title, subtitle
 
     def _empty_words(self) -> str:
+        if self.live is not None and not self.stamped:
+            return UNSTAMPED
         if self.live is not None:
             return "Starting the workers: their lanes appear with their first stamps."
+        if self.result is not None and self.result.task_hash is not None:
+            return UNSTAMPED
         if self.result is not None:
             return "No timeline was recorded for this row."
         return EMPTY
