@@ -137,9 +137,7 @@ class TimelinePanel(LinesPanel):
             self._most_lanes = most
             self.redraw()
 
-    def start_cell(
-        self, title: str, shared_gil: bool, rows: int = 0, stamped: bool = True
-    ) -> None:
+    def start_cell(self, title: str, shared_gil: bool, rows: int = 0, stamped: bool = True) -> None:
         """A cell starts: its lanes fill in as its workers' first stamps arrive, in a panel
         kept `rows` lanes tall meanwhile (the run's widest cell), so that nothing below it
         moves as lanes appear: a move would repaint every panel beneath it. A cell whose
