@@ -54,6 +54,11 @@ QUICK_RUN = [
         (["--workers", "1,2"], "workers must be a whole number"),
         (["run", "--start-method", "teleport"], "invalid choice"),
         (["--workload", "nope"], "unknown workload"),
+        (["run", "--task", "m:f", "--task-timeout", "0"], "task timeout must be above 0"),
+        (["run", "--task", "m:f", "--task-timeout", "soon"], "must be a number of seconds"),
+        (["run", "--task-timeout", "5"], "--task-timeout go with --task MODULE:FUNCTION"),
+        (["--inputs", "m:DATA"], "--inputs, --setup and --task-timeout go with --task"),
+        (["run", "--task", "no_colon"], "'no_colon' is not MODULE:FUNCTION"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_2(args, words, capsys):

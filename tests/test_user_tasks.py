@@ -5,6 +5,7 @@ gilviz down: each way it can fail is one clear line, the other cells still run."
 from __future__ import annotations
 
 import json
+import re
 import threading
 
 import pytest
@@ -184,3 +185,25 @@ def test_compare_refuses_what_a_worker_could_not_import_or_receive():
 def test_the_import_root_is_the_folder_above_the_top_package():
     assert compare.import_root(usertasks.square) == str(ROOT)
     assert compare.import_root(compare.import_root) == str(ROOT)
+
+
+def test_os_exit_in_a_task_fails_its_cell_and_a_fresh_runner_runs_the_rest():
+    finished = run(
+        f"{HERE}:ends_the_process_in_a_thread",
+        (Cell("threads", 2), Cell("serial", 1), Cell("processes", 2)),
+    )
+    assert [r.cell.label for r in finished.results] == ["serial x1", "threads x2", "processes x2"]
+    serial, threads, processes = finished.results
+    assert threads.error.startswith("the runner process exited with status 3")
+    assert threads.error.endswith("while this cell ran")
+    assert serial.checksum_ok and processes.checksum_ok and processes.speedup
+    assert finished.error is None and len(finished.failures) == 1
+
+
+def test_a_task_that_never_returns_meets_the_deadline_and_the_rest_still_run():
+    cells = (Cell("threads", 2), Cell("processes", 2))
+    finished = run(f"{HERE}:never_returns_in_a_thread", cells, task_timeout_s=0.5)
+    serial, threads, processes = finished.results
+    assert re.match(r"no task returned for \d+\.\d s \(task timeout 0\.5 s\)", threads.error)
+    assert "a fresh one runs the cells left" in threads.error
+    assert serial.checksum_ok and processes.checksum_ok and not processes.error

@@ -61,11 +61,13 @@ def compare(
     setup: Callable[[], Any] | None = None,
     python: str | None = None,
     results: str | Path | None = None,
+    task_timeout_s: float | None = None,
 ) -> Comparison:
     """Run `function` once per input, serially and on each executor at each worker count,
     and say which to use. Without inputs, task i gets i (as many tasks as twice the most
     workers). `setup` runs once in each worker first; `python` names another interpreter;
-    `results` appends every result to that results file."""
+    `results` appends every result to that results file; a cell whose tasks stop returning
+    for `task_timeout_s` fails, and the cells left run in a fresh runner."""
     task = name_of(function)
     counts = list(workers) if workers is not None else default_workers(usable_cores())
     values = None if inputs is None else list(inputs)
@@ -81,6 +83,7 @@ def compare(
         tasks=len(values) if values is not None else 2 * max(counts),
         repeat=repeat,
         warmup=warmup,
+        task_timeout_s=task_timeout_s,
     )
     finished = run_experiment(spec, python)
     if finished.refused:

@@ -5,6 +5,7 @@ typed events and results. Never imports Textual: the CLI, the app and tests all 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -13,7 +14,7 @@ import sys
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,19 @@ Event = (
 """What a run yields: the runner's messages as they come, its cells as Results, the end."""
 
 
+BASELINE = Cell("serial", 1)
+
+
+@dataclass(frozen=True)
+class RunnerEnd:
+    """How one runner process ended: it finished, it said why not (`error`; `refused` when
+    before anything ran), or neither: it died."""
+
+    finished: bool
+    error: str | None
+    refused: bool
+
+
 class ExperimentRun:
     """One runner process running one spec. `events()` yields until a Finished event."""
 
@@ -98,10 +112,10 @@ class ExperimentRun:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
-    def start(self) -> None:
+    def _start(self, spec: ExperimentSpec) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(_python_path()), "PYTHONUNBUFFERED": "1"}
-        if self.spec.gil is not None:  # read at start-up by a free-threaded build
-            env["PYTHON_GIL"] = "1" if self.spec.gil else "0"
+        if spec.gil is not None:  # read at start-up by a free-threaded build
+            env["PYTHON_GIL"] = "1" if spec.gil else "0"
         self._process = subprocess.Popen(
             [self.python, "-c", RUNNER_COMMAND],
             stdin=subprocess.PIPE,
@@ -111,9 +125,11 @@ class ExperimentRun:
             start_new_session=True,
         )
         assert self._process.stdin is not None
-        self._process.stdin.write(json.dumps(self.spec.to_dict()).encode() + b"\n")
+        self._process.stdin.write(json.dumps(spec.to_dict()).encode() + b"\n")
         self._process.stdin.flush()
-        threading.Thread(target=self._reap, name="gilviz-reaper", daemon=True).start()
+        reaper = threading.Thread(target=self._reap, args=(self._process,), name="gilviz-reaper")
+        reaper.daemon = True
+        reaper.start()
 
     def cancel(self) -> None:
         """Stop the runner and every worker now; safe to call from any thread, any time."""
@@ -122,11 +138,42 @@ class ExperimentRun:
 
     def events(self) -> Iterator[Event]:
         """Typed events as they arrive; always ends with one Finished. A line the runner
-        should not send, or a runner of another gilviz version, ends the run with why."""
-        if self._process is None:
-            self.start()
-        assert self._process is not None and self._process.stdout is not None
+        should not send, or a runner of another gilviz version, ends the run with why.
+
+        A user's function can end its runner (os._exit, a crash in C, the task deadline):
+        the cell that was running fails with why, and a fresh runner runs the cells left,
+        its own baseline run kept out of the results (the first one stands)."""
         builder = _ResultBuilder(self.run_id, self.spec)
+        spec = self.spec
+        while True:
+            end = yield from self._read_runner(spec, builder)
+            error, refused = end.error, end.refused
+            if end.finished or error is not None or self._cancelled.is_set():
+                break
+            died, running = self._death_reason(), builder.running
+            if spec.task is None or running is None or running == BASELINE:
+                error = died
+                break
+            if running not in builder.ended:
+                failed = builder.event(events.CellFailed(running, f"{died}, while this cell ran"))
+                assert failed is not None  # a failure is always yielded
+                yield failed
+            left = builder.cells_left()
+            if not left:
+                break
+            builder.running = None  # a runner that dies before its first cell is not retried
+            spec = dataclasses.replace(self.spec, cells=tuple(left)).with_baseline()
+        self._stderr.close()
+        order = {cell: n for n, cell in enumerate(self.spec.cells)}
+        results = sorted(builder.results, key=lambda r: order.get(r.cell, 0))
+        yield Finished(results, builder.failures, self._cancelled.is_set(), error, refused)
+
+    def _read_runner(
+        self, spec: ExperimentSpec, builder: _ResultBuilder
+    ) -> Generator[Event, None, RunnerEnd]:
+        """Start a runner on `spec` and yield its events until it ends, and how it ended."""
+        self._start(spec)
+        assert self._process is not None and self._process.stdout is not None
         finished_cleanly = False
         error: str | None = None
         refused = False
@@ -144,7 +191,9 @@ class ExperimentRun:
                 if isinstance(message, events.Fatal):
                     error, refused = message.reason, message.refused
                     break
-                yield builder.event(message)
+                event = builder.event(message)
+                if event is not None:
+                    yield event
         finally:
             if finished_cleanly:
                 _wait_briefly(self._process)
@@ -153,24 +202,17 @@ class ExperimentRun:
             assert self._process.stdin is not None
             self._process.stdin.close()
             self._process.stdout.close()
-        if not finished_cleanly and error is None and not self._cancelled.is_set():
-            error = self._death_reason()
-        self._stderr.close()
-        order = {cell: n for n, cell in enumerate(self.spec.cells)}
-        results = sorted(builder.results, key=lambda r: order.get(r.cell, 0))
-        yield Finished(results, builder.failures, self._cancelled.is_set(), error, refused)
+        return RunnerEnd(finished_cleanly, error, refused)
 
-    def _reap(self) -> None:
-        """When the runner exits, however it exits, no worker of its group may outlive it."""
-        assert self._process is not None
-        self._process.wait()
-        self._kill_group()
+    @staticmethod
+    def _reap(process: subprocess.Popen[bytes]) -> None:
+        """When a runner exits, however it exits, no worker of its group may outlive it."""
+        process.wait()
+        _kill_group_of(process)
 
     def _kill_group(self) -> None:
-        if self._process is None:
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self._process.pid, signal.SIGKILL)
+        if self._process is not None:
+            _kill_group_of(self._process)
 
     def _death_reason(self) -> str:
         assert self._process is not None
@@ -200,6 +242,11 @@ def run_experiment(
         run.cancel()
         raise
     raise AssertionError("events() always ends with Finished")
+
+
+def _kill_group_of(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _wait_briefly(process: subprocess.Popen[bytes]) -> None:
@@ -232,15 +279,29 @@ class _ResultBuilder:
         self.results: list[Result] = []
         self.failures: list[events.CellFailed] = []
         self.task: events.TaskFound | None = None
+        self.running: Cell | None = None
+        """The cell whose run started last (the one running, if the runner dies)."""
+        self.ended: set[Cell] = set()
+        """Cells measured or failed."""
 
-    def event(self, message: events.Message) -> Event:
+    def cells_left(self) -> list[Cell]:
+        """The spec's cells neither measured nor failed yet (the baseline aside)."""
+        return [c for c in self.spec.cells if c not in self.ended and c != BASELINE]
+
+    def event(self, message: events.Message) -> Event | None:
+        """The event to yield for a runner's message (None: one to keep out of the run)."""
         if isinstance(message, events.Hello):
             self.env = message.env
         elif isinstance(message, events.TaskFound):
             self.task = message
+        elif isinstance(message, events.CellStarted):
+            self.running = message.cell
         elif isinstance(message, events.CellMeasured):
-            if message.cell == Cell("serial", 1):
+            if message.cell == BASELINE:
                 self.baseline_walls = message.walls
+                if BASELINE in self.ended:  # a fresh runner's baseline: the first one stands
+                    return None
+            self.ended.add(message.cell)
             result = judged(
                 Result.measured(
                     message, self.spec.workload, self.baseline_walls, self.env, self.run_id
@@ -250,6 +311,7 @@ class _ResultBuilder:
             self.results.append(result)
             return CellDone(result, message.trace)
         elif isinstance(message, events.CellFailed):
+            self.ended.add(message.cell)
             result = judged(
                 Result.failed(
                     workload=self.spec.workload,

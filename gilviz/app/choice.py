@@ -39,6 +39,8 @@ class Choice:
     """'module:name' of a user's function's inputs (None: task i gets i)."""
     setup: str | None = None
     """'module:function' each worker calls once first, for a user's function."""
+    task_timeout_s: float | None = None
+    """A user's function's cell whose tasks stop returning for this long fails."""
 
     @property
     def is_task(self) -> bool:
@@ -55,6 +57,7 @@ class Choice:
             task_path=self.task_path,
             inputs=self.inputs if task else None,
             setup=self.setup if task else None,
+            task_timeout_s=self.task_timeout_s if task else None,
             cells=cells,
             tasks=tasks,
             size=None if task else self.size,

@@ -41,6 +41,7 @@ from gilviz.protocol.spec import (
     parse_gil_settings,
     parse_switch_intervals,
     parse_task_name,
+    parse_timeout,
     sized_alike,
     sweep_cells,
     task_seconds,
@@ -126,6 +127,13 @@ def _add_experiment_options(parser: argparse.ArgumentParser, *, sweep: bool) -> 
         type=_checked(parse_task_name),
         metavar="MODULE:FUNCTION",
         help="with --task: called once in each worker before its first task",
+    )
+    parser.add_argument(
+        "--task-timeout",
+        type=_checked(parse_timeout),
+        metavar="SECONDS",
+        help="with --task: a cell whose tasks stop returning for this long fails, and the "
+        "cells left run in a fresh runner (default: no limit)",
     )
     parser.add_argument("--tasks", type=tasks_arg, help="tasks per run (default: 2 x max workers)")
     parser.add_argument("--size", type=size_arg, help="task size (default: calibrated to the pace)")
@@ -328,8 +336,8 @@ def _refuse_unavailable(executors: list[str]) -> None:
 
 
 def _check_task_options(args: argparse.Namespace) -> None:
-    if (args.inputs or args.setup) and not args.task:
-        _refuse("--inputs and --setup go with --task MODULE:FUNCTION")
+    if (args.inputs or args.setup or args.task_timeout) and not args.task:
+        _refuse("--inputs, --setup and --task-timeout go with --task MODULE:FUNCTION")
     if args.task and args.size is not None:
         print(
             "gilviz: note: --size does not apply to --task: one input is one task", file=sys.stderr
@@ -362,6 +370,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         task_path=os.getcwd() if args.task else "",
         setup=args.setup,
         inputs=args.inputs,
+        task_timeout_s=args.task_timeout,
         cells=sweep_cells(args.executor, workers),
         tasks=tasks,
         size=None if args.task else args.size,
@@ -497,6 +506,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         value = getattr(args, option)
         if value is not None:
             app_args.append(f"--{option}={value}")
+    if args.task_timeout is not None:
+        app_args.append(f"--task-timeout={args.task_timeout:g}")
     if args.no_save:
         app_args.append("--no-save")
     try:
@@ -595,6 +606,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         task_path=os.getcwd() if args.task else "",
         inputs=args.inputs,
         setup=args.setup,
+        task_timeout_s=args.task_timeout,
         executor=args.executor,
         workers=args.workers or min(usable_cores(), MAX_WORKERS),
         tasks=args.tasks,

@@ -17,7 +17,6 @@ import json
 import math
 import os
 import pickle
-import signal
 import statistics
 import sys
 import threading
@@ -29,6 +28,7 @@ from concurrent.futures import BrokenExecutor
 from typing import IO, Any
 
 from gilviz.measure import environment, executors, reference, timeline, usage, usertask
+from gilviz.measure.deadline import TaskDeadline, end_my_group
 from gilviz.measure.echo_probe import EchoProbe
 from gilviz.measure.workloads import TARGET_TASK_S, WORKLOADS, EchoServer, checksum_of, cpu_task
 from gilviz.protocol import events
@@ -185,12 +185,14 @@ class Experiment:
         probe: GilProbe,
         live: LiveTimeline,
         echo: EchoProbe | None = None,
+        deadline: TaskDeadline | None = None,
     ) -> None:
         self.spec = spec
         self.emit = emit
         self.probe = probe
         self.live = live
         self.echo = echo
+        self.deadline = deadline
         # A user's task has no entry in the catalogue, and needs none: nothing is calibrated.
         self.workload = WORKLOADS[spec.workload if spec.task is None else "cpu"]
 
@@ -301,6 +303,8 @@ class Experiment:
             if self.echo is not None:
                 self.echo.take()
             watched = self.live.watching(collector, cell) if streaming else None
+            if self.deadline is not None:
+                self.deadline.cell_started(cell)
             with watched or contextlib.nullcontext():
                 timing = executors.run(
                     cell.executor,
@@ -323,6 +327,8 @@ class Experiment:
                 )
             )
             return
+        if self.deadline is not None:
+            self.deadline.cell_ended()
         finished = None
         if batch.record:
             shared = timeline.shares_one_gil(cell.executor, environment.gil_enabled())
@@ -336,6 +342,8 @@ class Experiment:
         self.emit.send(tally.progress(cell, self.probe.latest()))  # every cell run ends on one
 
     def _on_done(self, record: dict[str, Any], tally: _Tally, cell: Cell) -> None:
+        if self.deadline is not None:
+            self.deadline.task_returned()
         self.crossing.see(record["value"])
         tally.add(record)
         if self.emit.progress_due():
@@ -619,9 +627,27 @@ def _kill_my_group_when_stdin_closes(lifeline: int) -> None:  # pragma: no mutat
     """
     while os.read(lifeline, 4096):
         pass
-    if os.getpgid(0) == os.getpid():
-        os.killpg(os.getpid(), signal.SIGKILL)
-    os._exit(1)
+    end_my_group()
+
+
+def _deadline(spec: ExperimentSpec, emit: Emitter) -> TaskDeadline | None:
+    """The task deadline, started, when the spec sets one."""
+    if spec.task_timeout_s is None:
+        return None
+
+    def stuck(cell: Cell, waited: float) -> None:
+        emit.send(
+            events.CellFailed(
+                cell,
+                f"no task returned for {waited:.1f} s (task timeout {spec.task_timeout_s:g} s): "
+                "a thread cannot be stopped, so its runner was ended; a fresh one runs the "
+                "cells left",
+            )
+        )
+
+    deadline = TaskDeadline(spec.task_timeout_s, stuck)
+    deadline.start()
+    return deadline
 
 
 def main() -> int:  # pragma: no mutate block
@@ -651,12 +677,14 @@ def main() -> int:  # pragma: no mutate block
         echo = EchoProbe() if spec.echo_probe else None
         if echo is not None:
             echo.start()
+        deadline = _deadline(spec, emit)
         started = [probe.native_id, watchdog.native_id, live.native_id]
         started += echo.native_ids if echo else []
+        started += [deadline.native_id] if deadline else []
         service_tids = [threading.get_native_id(), *(tid for tid in started if tid is not None)]
         emit.send(events.Hello(os.getpid(), environment.describe(spec.start_method), service_tids))
         experiment = Experiment if spec.task is None else UserExperiment
-        experiment(spec, emit, probe, live, echo).run()
+        experiment(spec, emit, probe, live, echo, deadline).run()
     except Refused as exc:
         emit.send(events.Fatal(str(exc), refused=True))
         return 2

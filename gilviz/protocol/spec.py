@@ -83,6 +83,9 @@ class ExperimentSpec:
     one); None gives task i the number i."""
     input_values: str | None = None
     """The inputs themselves, pickled and base64-encoded (gilviz.compare passes objects)."""
+    task_timeout_s: float | None = None
+    """A cell whose tasks stop returning for this long ends its runner (a thread cannot be
+    stopped); the viewer runs the cells left in a fresh one. None waits for ever."""
     trace: bool = False
     """Send every classified interval of each cell's last run (for a trace file); else the
     compact lanes only."""
@@ -241,3 +244,17 @@ def parse_task_name(text: str) -> str:
 def is_task_name(workload: str) -> bool:
     """A workload named 'module:function' is a function of the user's."""
     return ":" in workload
+
+
+MAX_TIMEOUT_S = 86_400.0
+
+
+def parse_timeout(text: str) -> float:
+    """Seconds, above zero and at most a day, or ValueError saying what was wrong."""
+    try:
+        seconds = float(str(text).strip())
+    except ValueError:
+        raise ValueError(f"task timeout must be a number of seconds, not {text!r}") from None
+    if not 0 < seconds <= MAX_TIMEOUT_S:
+        raise ValueError(f"task timeout must be above 0 and at most {MAX_TIMEOUT_S:g} s")
+    return seconds

@@ -194,6 +194,7 @@ class Controls(Vertical):
             task_path=given.task_path or os.getcwd(),
             inputs=given.inputs if workload == given.workload else None,
             setup=given.setup if workload == given.workload else None,
+            task_timeout_s=given.task_timeout_s,
         )
 
     def _pythons(self) -> tuple[str, ...]:
