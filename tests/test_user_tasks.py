@@ -207,3 +207,10 @@ def test_a_task_that_never_returns_meets_the_deadline_and_the_rest_still_run():
     assert re.match(r"no task returned for \d+\.\d s \(task timeout 0\.5 s\)", threads.error)
     assert "a fresh one runs the cells left" in threads.error
     assert serial.checksum_ok and processes.checksum_ok and not processes.error
+
+
+def test_a_function_that_starts_threads_or_processes_of_its_own():
+    threads = run(f"{HERE}:starts_its_own_thread")
+    assert threads.ok and all(r.checksum_ok for r in threads.results)
+    children = run(f"{HERE}:starts_its_own_process", tasks=2)
+    assert children.ok and all(r.checksum_ok for r in children.results), "and leaves none"
