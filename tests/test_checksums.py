@@ -53,7 +53,7 @@ def test_the_payload_reference_is_pinned_and_rot13_by_another_route():
 
 
 def test_a_wrong_task_value_is_counted_bad():
-    tally = runner._Tally(expected=5, total=2, collector=Collector())
+    tally = runner._Tally(lambda index, value: value == 5, total=2, collector=Collector())
     record = {"pid": 1, "tid": 1, "start": 0.0, "end": 1.0, "cpu_s": 0.5, "index": 0}
     tally.add({**record, "value": 5})
     tally.add({**record, "index": 1, "value": 6})
@@ -66,7 +66,8 @@ def test_a_changed_workload_formula_makes_the_run_invalid(monkeypatch):
     computes something else is caught even though it agrees with itself."""
     monkeypatch.setattr(reference, "cpu_checksum", lambda size: 12345)
     batch = executors.Batch("cpu", 1000, 2, None)
-    tally = runner._Tally(reference.expected_checksum("cpu", 1000), 2, Collector())
+    check = runner.matches_reference(reference.expected_checksum("cpu", 1000))
+    tally = runner._Tally(check, 2, Collector())
     executors.run("serial", batch, 1, tally.add)
     assert tally.bad == 2
 

@@ -21,8 +21,11 @@ def test_a_cpu_bound_cell_reports_its_cpu_time_and_cores_busy():
         ExperimentSpec("cpu", (Cell("processes", 2),), tasks=2, size=3_000_000)
     )
     serial, processes = finished.results
-    # The same work takes the same CPU in a worker process as in the runner, busy or not.
-    assert serial.cpu_s > 0.1 and processes.cpu_s == pytest.approx(serial.cpu_s, rel=0.3)
+    # The same work takes at least the CPU it took alone, in a worker process too (more when
+    # both cores run at once: they may share caches, or be one physical core's two threads),
+    # and never more than two workers' wall time allows.
+    assert serial.cpu_s > 0.1 and serial.cpu_s * 0.8 <= processes.cpu_s
+    assert processes.cpu_s <= 2 * processes.wall_s + 0.03, "clock ticks of 10 ms"
     for result in (serial, processes):
         assert result.process_cpu_s is not None
         assert result.process_cpu_s >= result.cpu_s - 0.03, "clock ticks of 10 ms, 3 processes"

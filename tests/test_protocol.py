@@ -22,6 +22,7 @@ CELL = Cell("threads", 2)
 ONE_OF_EACH = [
     events.Hello(4242, {"python": "3.11.7"}, [1, 2, 3]),
     events.Calibrated(1000, 0.2, "loop iterations", given=True),
+    events.TaskFound("mymodule:work", "0123456789ab", 8, is_async=False),
     events.CellStarted(CELL, -1),
     events.Progress(CELL, 3, 8, 2, 4.5, 0.25),
     events.TimelineUpdate(CELL, 1200, [[0, 4242, [0, 10, 20]]]),  # type: ignore[list-item]

@@ -215,7 +215,7 @@ class Experiment:
                 self.spec.workload, size, self.spec.tasks, arg, record=self.spec.timeline
             )
             runs = [_CellRuns(cell) for cell in self.spec.cells]
-            self._rounds(runs, batch, lambda index, value: checksum_of(value) == expected)
+            self._rounds(runs, batch, matches_reference(expected))
 
     def _rounds(self, runs: list[_CellRuns], batch: executors.Batch, check: Check) -> None:
         """Every cell once a round, warm-up rounds first; each cell's message after its last."""
@@ -562,6 +562,15 @@ def _relative_us(flat: list[int], origin_ns: int) -> list[int]:
 
 
 Check = Callable[[int, Any], bool]
+"""Whether task `index`'s value is right: a built-in workload's checksum against its
+reference, or a user's result against the serial run's for the same input."""
+
+
+def matches_reference(expected: int) -> Check:
+    """A built-in task is right when its value's checksum is the reference's."""
+    return lambda index, value: checksum_of(value) == expected
+
+
 """Whether task `index`'s value is right: its checksum against the reference, or a user's
 result against the serial run's."""
 

@@ -63,10 +63,13 @@ class LinesPanel(Widget):
         kept = self._strips.get(y)
         if kept is not None and kept[0].plain == line.plain and kept[0].spans == line.spans:
             return kept[1]
-        styled = line.copy()
-        styled.stylize_before(self.rich_style)  # under the line's own styles, to its end
-        strip = Strip(styled.render(self.app.console), styled.cell_len)
-        strip = strip.crop_extend(0, width, self.rich_style)
+        if line.plain:
+            styled = line.copy()
+            styled.stylize_before(self.rich_style)  # under the line's own styles, to its end
+            strip = Strip(styled.render(self.app.console), styled.cell_len)
+            strip = strip.crop_extend(0, width, self.rich_style)
+        else:  # an empty Text renders one unstyled segment, which NO_COLOR's filter refuses
+            strip = Strip.blank(width, self.rich_style)
         self._strips[y] = (line, strip)
         return strip
 
