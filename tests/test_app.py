@@ -514,9 +514,14 @@ async def test_the_palette_runs_commands_and_chooses_by_a_partial_name(tmp_path)
         assert "Cancelled" in status(app)
 
 
-async def test_the_tour_runs_every_step_live_and_ends_with_what_this_machine_showed(tmp_path):
+async def test_the_tour_runs_every_step_live_and_ends_with_what_this_machine_showed(
+    tmp_path, monkeypatch
+):
     from gilviz.analysis import tour
 
+    # Every step runs, live, through the app; its judgement is the tour's own tests' subject
+    # (tests/test_tour.py), so tasks of 20 ms do here.
+    monkeypatch.setitem(tour.TASK_S, "quick", 0.02)
     app = make_app(tmp_path)  # Repeat 1: each step one round after its warm-up
     async with app.run_test(size=(120, 36)) as pilot:
         app.query_one("#pace", Select).value = "quick"

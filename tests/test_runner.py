@@ -68,6 +68,10 @@ class Clock:
     def work(self, size: int, arg: object = None) -> None:
         self.now += size / 1000
 
+    def __getattr__(self, name: str) -> object:
+        """The rest of the time module, real: a probe thread of this process still sleeps."""
+        return getattr(time, name)
+
 
 def timed_by(monkeypatch, workload: str, spec: ExperimentSpec) -> runner.Experiment:
     """An experiment whose task takes 1 ms of an injected clock per unit of work."""
