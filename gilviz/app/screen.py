@@ -54,6 +54,6 @@ class MainScreen(Screen[None]):
         if any(self.has_class(name) != on for name, on in classes.items()):
             for name, on in classes.items():  # one restyle of every widget, not one a class
                 self.set_class(on, name, update=False)
-            self.update_node_styles()
+            self.app.update_styles(self)  # (update_node_styles only from textual 8)
         p.cpu_panel.worker_rows = 2 if height < SHORT_BELOW else WORKER_ROWS
         p.timeline_panel.most_lanes = max(2, min(16, (height - 20) // 2))
