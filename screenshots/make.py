@@ -7,6 +7,7 @@ It also writes browser.png: `gilviz serve` in headless Chromium (tests/test_serv
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import platform
 import subprocess
@@ -29,6 +30,20 @@ async def until(pilot, condition: Callable[[], bool], limit_s: float = 120) -> N
             return
         await pilot.pause(0.05)
     raise TimeoutError("the app never reached the awaited state")
+
+
+def finished(app: GilvizApp) -> bool:
+    return app.live is None and "Done" in str(app.query_one("#status").render())
+
+
+async def run_each(pilot, executors: tuple[str, ...], key: str) -> None:
+    """Press `key` (r runs, s sweeps) on each executor in turn, each run to its end."""
+    app = pilot.app
+    for executor in executors:
+        app.controls.query_one("#executor").value = executor
+        await pilot.press(key)
+        await until(pilot, lambda: app.live is not None or not finished(app))
+        await until(pilot, lambda: finished(app))
 
 
 def mid_cell(app: GilvizApp, executor: str, seconds: float) -> bool:
@@ -54,12 +69,7 @@ async def mid_run(
 async def results_and_help(store: ResultStore) -> None:
     app = GilvizApp(Choice("cpu", "threads", 2, tasks=8, pace="quick"), store=store)
     async with app.run_test(size=SIZE) as pilot:
-        for executor in ("threads", "processes"):
-            app.controls.query_one("#executor").value = executor
-            await pilot.press("s")
-            await until(
-                pilot, lambda: app.live is None and "Done" in str(app.query_one("#status").render())
-            )
+        await run_each(pilot, ("threads", "processes"), "s")
         await pilot.pause()  # the footer rebuilds when the run ends: r and s come back
         for _ in range(4):  # threads x4, x2 (the processes sweep is below them)
             await pilot.press("up")
@@ -78,15 +88,24 @@ async def two_pythons(store: ResultStore) -> None:
         await until(pilot, lambda: app.controls.pythons is not None)
         app.controls.query_one("#python").value = f"{platform.python_version()}, 3.12"
         await pilot.press("s")
-        await until(
-            pilot, lambda: app.live is None and "Done" in str(app.query_one("#status").render())
-        )
+        await until(pilot, lambda: finished(app))
         await pilot.pause()
         app.save_screenshot(str(HERE / "two-pythons.svg"))
         await pilot.press("t", "n")
         await until(pilot, lambda: app.live is None and bool(app.tour_panel.outcomes))
         await pilot.pause()
         app.save_screenshot(str(HERE / "tour.svg"))
+
+
+async def own_function(store: ResultStore) -> None:
+    """An example of the user's own (zlib lets go of the GIL), threads then processes."""
+    task = "examples.zlib_compress:compress"
+    choice = Choice(task, "threads", 2, repeat=3, inputs="examples.zlib_compress:inputs")
+    app = GilvizApp(dataclasses.replace(choice, task_path=str(HERE.parent)), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_each(pilot, ("threads", "processes"), "r")
+        await pilot.pause()
+        app.save_screenshot(str(HERE / "own-function.svg"))
 
 
 async def main() -> None:
@@ -101,6 +120,7 @@ async def main() -> None:
             await mid_run(workload, executor, seconds, name, store)
         await results_and_help(ResultStore(Path(scratch) / "c.jsonl"))
         await two_pythons(ResultStore(Path(scratch) / "p.jsonl"))
+        await own_function(ResultStore(Path(scratch) / "u.jsonl"))
     browser = {**os.environ, "GILVIZ_BROWSER_SHOT": str(HERE / "browser.png")}
     test = [sys.executable, "-m", "pytest", "-q", "tests/test_serve.py", "-k", "browser"]
     subprocess.run(test, cwd=HERE.parent, env=browser, check=True)
