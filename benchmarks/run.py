@@ -12,6 +12,7 @@ import contextlib
 import os
 import pty
 import select
+import signal
 import statistics
 import subprocess
 import sys
@@ -278,10 +279,18 @@ def _launch_app(
 
 
 def _quit_app(pid: int, fd: int) -> None:
+    """q, as a user quits; an app still there 10 s later fails the benchmark (and is killed)."""
     os.write(fd, b"q")
-    _drain(fd, 2.0)
+    end = time.monotonic() + 10.0
+    while time.monotonic() < end:
+        _drain(fd, 0.2)
+        if os.waitpid(pid, os.WNOHANG)[0]:
+            os.close(fd)
+            return
+    os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     os.close(fd)
+    raise RuntimeError("the app did not quit on q within 10 s")
 
 
 def first_frame(launches: int) -> None:
@@ -341,6 +350,7 @@ def terminal(seconds: float) -> None:
                 f"{check(cpu, cpu_target)}, terminal {rate:5.1f} KB/s {check(rate, 8.0)}"
             )
         os.write(fd, b"\x1b")
+        _drain(fd, 1.0)  # escape then q at once reads as alt+q
         _quit_app(pid, fd)
 
 

@@ -1,6 +1,6 @@
 """Regenerate screenshots/*.svg: real captures of the app running real experiments.
 
-Run: .venv/bin/python screenshots/make.py   (takes about two minutes; throwaway results files)
+Run: .venv/bin/python screenshots/make.py   (about 1.5 minutes; throwaway results files)
 It also writes browser.png: `gilviz serve` in headless Chromium (tests/test_serve.py).
 """
 
@@ -110,10 +110,10 @@ async def own_function(store: ResultStore) -> None:
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        shots = (  # at the watch pace a GIL-bound cell lasts ~5 s, a parallel one ~2.5 s
-            ("cpu", "threads", 3.0, "threads-cpu.svg"),  # threads take turns on the GIL
-            ("cpu", "processes", 1.5, "processes-cpu.svg"),  # processes run side by side
-            ("hash", "threads", 1.5, "threads-hash.svg"),  # C code that releases the GIL
+        shots = (  # the watch pace runs each cell 3 times: ~1.3 s GIL-bound, ~0.7 s parallel
+            ("cpu", "threads", 0.8, "threads-cpu.svg"),  # threads take turns on the GIL
+            ("cpu", "processes", 0.3, "processes-cpu.svg"),  # processes run side by side
+            ("hash", "threads", 0.3, "threads-hash.svg"),  # C code that releases the GIL
         )
         for n, (workload, executor, seconds, name) in enumerate(shots):
             store = ResultStore(Path(scratch) / f"{n}.jsonl")
