@@ -401,6 +401,18 @@ async def test_results_of_other_workloads_or_pythons_sit_under_their_own_heading
         assert log.result_count == 4 and log.row_count == 7
 
 
+async def test_a_heading_too_long_for_any_column_is_cut_and_the_rest_still_shows(tmp_path):
+    store = ResultStore(tmp_path / "results.jsonl")
+    store.append(make_result(workload="examples.json_parse:parse_every_document"))
+    app = make_app(tmp_path, store=store)
+    async with app.run_test(size=(120, 36)):
+        log = app.query_one(ResultsLog)
+        heading = [str(cell) for cell in log.get_row_at(0)]
+        shown = [cell for cell in heading if cell]
+        assert shown[0] == "──" and shown[1].startswith("parse_") and shown[1].endswith("…")
+        assert shown[2:5] == ["3.11.7", "GIL on", "2 cores"], "the rest of the heading, in order"
+
+
 async def test_plus_and_minus_change_workers_while_the_field_has_focus(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test() as pilot:

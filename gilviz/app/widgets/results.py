@@ -157,14 +157,21 @@ class ResultsLog(DataTable[str | Text]):
     def _visible(self, result: Result | None, cells: tuple[str | Text, ...]) -> list[str | Text]:
         if result is not None:
             return [cells[i] for i in self.shown]
-        # A heading: its parts in order, each in the first column left that holds it whole.
+        # A heading: its parts in order, each in the first column left that holds it whole,
+        # or cut to this one where none left would (a long function name).
         parts, label = list(cells[:-1]), cells[-1]
+        figures = [i for i in self.shown if COLUMNS[i] != "verdict"]
         visible: list[str | Text] = []
         for i in self.shown:
             if COLUMNS[i] == "verdict":
                 visible.append(label)
             elif parts and _width(parts[0]) <= self.widths[i]:
                 visible.append(parts.pop(0))
+            elif parts and all(_width(parts[0]) > self.widths[j] for j in figures if j > i):
+                part = parts.pop(0)
+                cut = part.copy() if isinstance(part, Text) else Text(part)
+                cut.truncate(self.widths[i], overflow="ellipsis")
+                visible.append(cut)
             else:
                 visible.append("")
         return visible
