@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from gilviz.analysis.store import ResultStore
 from gilviz.app.app import LIVE_REFRESH_S, REFRESH_S, GilvizApp
 from gilviz.app.choice import Choice
 from gilviz.app.widgets.timeline import TimelinePanel
 from gilviz.protocol.spec import WATCH_WORK_S
 from tests.app_fixtures import make_app
+from tests.conftest import make_result
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
 CPU_THREADS = Choice("cpu", "threads", 2, tasks=4, size=4_000_000, repeat=1)
@@ -173,3 +175,19 @@ def test_live_lanes_reworked_from_the_first_changed_column_equal_a_full_rework()
             scratch.add(earlier)
         first = ticking.first_column(20)
         assert ticking.view(first, 20) == scratch.view(first, 20), f"after update {step}"
+
+
+async def test_at_the_smallest_size_a_run_keeps_a_result_row_in_view(tmp_path):
+    """60x20 mid-run: the lanes share one row so that the results log still shows a result."""
+    store = ResultStore(tmp_path / "results.jsonl")
+    store.append(make_result())
+    app = make_app(tmp_path, CPU_THREADS, store=store)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.press("r")
+        await until(pilot, lambda: "threads x2" in str(app.timeline_panel.border_title), "threads")
+        await until(pilot, lambda: "w1" in panel_text(app), "a lane drawn")
+        await pilot.pause()
+        log = app.results_log
+        assert log.scrollable_content_region.height - log.header_height >= 1, "a row in view"
+        await pilot.press("escape")
+        await finish(app, pilot)

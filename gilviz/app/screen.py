@@ -56,4 +56,4 @@ class MainScreen(Screen[None]):
                 self.set_class(on, name, update=False)
             self.app.update_styles(self)  # (update_node_styles only from textual 8)
         p.cpu_panel.worker_rows = 2 if height < SHORT_BELOW else WORKER_ROWS
-        p.timeline_panel.most_lanes = max(2, min(16, (height - 20) // 2))
+        p.timeline_panel.most_lanes = max(1, min(16, (height - 20) // 2))  # 60x20: a result row
