@@ -635,7 +635,7 @@ async def test_your_own_function_from_the_palette_runs_in_the_runner_only(tmp_pa
         await finish(app, pilot)
         assert [r.workload for r in app.kept.results] == [task, task]
         assert all(r.checksum_ok and r.task_hash for r in app.kept.results)
-        assert "stamps no states" in app.timeline_panel.text()
+        assert "your code stamps no states" in app.timeline_panel.text()
     assert "tests.fixtures.app_task" not in sys.modules, "never imported in the app's process"
 
 

@@ -24,7 +24,7 @@ LABEL_WIDTH = 8
 EMPTY = "Each worker gets a lane here while a run goes: r runs one."
 
 
-UNSTAMPED = "Your function stamps no states, so no lanes: clock and CPU time give its figures."
+UNSTAMPED = "No lanes: your code stamps no states; clock and CPU time give its figures."
 
 
 @dataclass
