@@ -653,3 +653,12 @@ def test_gilviz_task_opens_the_app_with_the_function_chosen(monkeypatch):
         "mod:ready",
         None,
     )
+
+
+async def test_with_inputs_chosen_the_tasks_field_says_it_is_not_used(tmp_path):
+    task = Choice("tests.fixtures.app_task:double", "threads", 2, inputs="tests.fixtures:INPUTS")
+    app = make_app(tmp_path, task)
+    async with app.run_test(size=(120, 36)):
+        tasks_help = str(app.query_one("#tasks-help").render())
+        assert tasks_help == "not used: one task per input of tests.fixtures:INPUTS"
+        assert "does not apply" in str(app.query_one("#size-help").render())

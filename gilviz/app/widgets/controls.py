@@ -167,6 +167,10 @@ class Controls(Vertical):
         )
         workers = self._count("workers", MAX_WORKERS, "+/- changes it; s sweeps 1..2x cores")
         tasks = self._count("tasks", MAX_TASKS, "tasks per run", optional=True)
+        given = self.initial
+        inputs = given.inputs if workload == given.workload else None
+        if inputs and "tasks" not in self.errors:
+            self._explain("tasks", f"not used: one task per input of {inputs}")
         if task:
             size = None
             self._explain("size", "does not apply to your function: one input is one task")
@@ -180,7 +184,6 @@ class Controls(Vertical):
         switch_ms = self._switch_ms()
         if self.errors or workers is None or repeat is None:
             return None
-        given = self.initial
         return Choice(
             workload,
             executor,
@@ -192,7 +195,7 @@ class Controls(Vertical):
             pythons,
             switch_ms,
             task_path=given.task_path or os.getcwd(),
-            inputs=given.inputs if workload == given.workload else None,
+            inputs=inputs,
             setup=given.setup if workload == given.workload else None,
             task_timeout_s=given.task_timeout_s,
         )
