@@ -13,13 +13,13 @@ from pathlib import Path
 
 from textual import on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.widgets import Footer, Header, Input, Select, Static
 
 from gilviz.analysis.pythons import Describer, Python, candidates
 from gilviz.analysis.store import ResultStore
+from gilviz.app import keys
 from gilviz.app.choice import Choice
 from gilviz.app.commands import GilvizCommands
 from gilviz.app.kept import KeptResults
@@ -43,36 +43,13 @@ REFRESH_S = 1.0
 htop-like figures read best calm (and cost least over SSH)."""
 LIVE_REFRESH_S = 0.25
 """How often the timeline and progress line redraw while a run goes: lanes move at 4 Hz."""
-TYPED_IN_A_FIELD = {"run", "sweep", "tour", "tour_next", "tour_back", "quit", "help", "export"}
-TYPED_IN_A_FIELD |= {"workers", "cycle", "toggle_timeline", "toggle_plot"}
-"""Actions whose keys are letters or signs: while a text field has focus it types them, so
-the footer does not offer them (enter runs, escape leaves the field)."""
-WORKERS = Binding.Group("Workers", compact=True)
-"""+ and - share one footer entry."""
 
 
 class GilvizApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "gilviz"
     COMMANDS = {GilvizCommands}  # Textual's own commands come after gilviz's, from it
-    BINDINGS = [
-        # In footer order: at the 60-column minimum the last ones are cut off (help lists all).
-        Binding("r", "run", "Run"),
-        Binding("s", "sweep", "Sweep"),
-        Binding("escape", "cancel", "Cancel"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("t", "tour", "Tour", show=False),  # the ready line offers it: the footer is full
-        Binding("q", "quit", "Quit"),
-        Binding("plus,equals_sign", "workers(1)", "More workers", key_display="+", group=WORKERS),
-        Binding("minus", "workers(-1)", "Fewer workers", key_display="-", group=WORKERS),
-        Binding("w", "cycle('workload')", "Workload"),
-        Binding("e", "cycle('executor')", "Executor"),
-        Binding("l", "toggle_timeline", "Timeline", show=False),  # the footer is full at 80
-        Binding("p", "toggle_plot", "Plot"),
-        Binding("x", "export", "Export"),
-        Binding("n", "tour_next", "Next step", show=False),  # the tour panel names n and b
-        Binding("b", "tour_back", "Back", show=False),
-    ]
+    BINDINGS = keys.BINDINGS
 
     live: var[LiveRun | None] = var(None, bindings=True)
     """The experiment running now; the footer offers r and s without one, escape with one."""
@@ -176,15 +153,14 @@ class GilvizApp(App[None]):
             self.sample()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Offer run and sweep while idle and cancel while running (False hides a key); over
-        the help screen, only its own keys; in a text field, none it would type."""
-        if self.screen.is_modal or (action in TYPED_IN_A_FIELD and isinstance(self.focused, Input)):
-            return False
-        if action in ("tour_next", "tour_back"):
-            return self.tour_panel.display and self.live is None
-        if action in ("run", "sweep"):
-            return self.live is None
-        return self.live is not None if action == "cancel" else True
+        """False hides a key from the footer and ignores it (`keys.offered` says when)."""
+        return keys.offered(
+            action,
+            modal=self.screen.is_modal,
+            typing=isinstance(self.focused, Input),
+            touring=self.tour_panel.display,
+            running=self.live is not None,
+        )
 
     def action_run(self) -> None:
         if (choice := self._valid_choice()) is not None:
