@@ -301,7 +301,7 @@ class Experiment:
             tally = _Tally(check, batch.tasks, collector)
             self.probe.take()
             if self.echo is not None:
-                self.echo.take()
+                self.echo.begin()
             watched = self.live.watching(collector, cell) if streaming else None
             if self.deadline is not None:
                 self.deadline.cell_started(cell)
@@ -694,6 +694,8 @@ def main() -> int:  # pragma: no mutate block
         emit.send(events.Hello(os.getpid(), environment.describe(spec.start_method), service_tids))
         experiment = Experiment if spec.task is None else UserExperiment
         experiment(spec, emit, probe, live, echo, deadline).run()
+        if echo is not None:
+            echo.stop()
     except Refused as exc:
         emit.send(events.Fatal(str(exc), refused=True))
         return 2
