@@ -22,16 +22,17 @@ class EchoProbe(threading.Thread):
     """Times a one-byte round trip through an echoing thread every PERIOD_S, in ms.
 
     `begin()` opens a window and sends a round trip at once; `take()` returns the round
-    trips begun since, waiting for the first if none has come back. So a cell shorter
-    than PERIOD_S still gets a figure, and a round trip begun before the window is not
-    counted in it.
+    trips begun since, waiting for any still on its way, since a round trip delayed by the
+    window's GIL holders comes back late. A window shorter than PERIOD_S still gets the
+    round trip `begin()` sent; one begun before the window is not counted in it.
     """
 
     def __init__(self) -> None:
         super().__init__(name="gilviz-echo-probe", daemon=True)
         self._near, self._far = socket.socketpair()
         self._echo = threading.Thread(target=self._echo_forever, name="gilviz-echo", daemon=True)
-        self._samples: deque[float] = deque(maxlen=200_000)
+        self._trips: deque[tuple[float, float]] = deque(maxlen=200_000)  # (begun, ms)
+        self._in_flight: float | None = None  # when the round trip on its way began
         self._window_start = 0.0
         self._now = threading.Event()
         self._stopping = threading.Event()
@@ -47,14 +48,16 @@ class EchoProbe(threading.Thread):
             self._now.clear()
             if self._stopping.is_set():
                 return
-            start = time.perf_counter()
+            begun = time.perf_counter()
+            with self._changed:
+                self._in_flight = begun
             self._near.sendall(b"x")
             self._near.recv(1)
-            rtt_ms = (time.perf_counter() - start) * 1000
+            rtt_ms = (time.perf_counter() - begun) * 1000
             with self._changed:
-                if start >= self._window_start:
-                    self._samples.append(rtt_ms)
-                    self._changed.notify_all()
+                self._in_flight = None
+                self._trips.append((begun, rtt_ms))
+                self._changed.notify_all()
 
     def stop(self) -> None:
         """Ends both threads and closes the sockets."""
@@ -75,16 +78,25 @@ class EchoProbe(threading.Thread):
         return [tid for tid in (self.native_id, self._echo.native_id) if tid is not None]
 
     def begin(self) -> None:
-        """Forgets earlier round trips and sends one now."""
+        """Opens a window: forgets earlier round trips and sends one now."""
         with self._changed:
-            self._samples.clear()
+            self._trips.clear()
             self._window_start = time.perf_counter()
         self._now.set()
 
     def take(self) -> list[float]:
-        """The round trips begun since `begin()`, at least one unless the probe is stuck."""
+        """The round trips begun in the window, which ends now; if none began in it (a
+        window shorter than the probe's wake-up), the first begun after it opened."""
+        end = time.perf_counter()
+
+        def settled() -> bool:
+            late = self._in_flight is not None and self._window_start <= self._in_flight < end
+            return not late and any(begun >= self._window_start for begun, _ in self._trips)
+
         with self._changed:
-            self._changed.wait_for(lambda: self._samples, timeout=WAIT_S)
-            samples = list(self._samples)
-            self._samples.clear()
-        return samples
+            self._changed.wait_for(settled, timeout=WAIT_S)
+            trips = [(begun, ms) for begun, ms in self._trips if begun >= self._window_start]
+            self._trips.clear()
+            self._window_start = end
+        within = [ms for begun, ms in trips if begun < end]
+        return within or [ms for _, ms in trips[:1]]
