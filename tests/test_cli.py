@@ -198,6 +198,17 @@ def test_python_m_gilviz_works():
     assert done.returncode == 0 and "Workloads" in done.stdout
 
 
+@pytest.fixture
+def ctrl_c_not_ignored():
+    """A suite started in the background (`nohup … &`) inherits SIGINT ignored, and so would
+    the CLI: a shell's background job rightly ignores Ctrl-C. Caught here, it is the default
+    again in a child, as in a terminal."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("ctrl_c_not_ignored")
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_interrupting_gilviz_run_leaves_no_process_behind(signum):
     cli = subprocess.Popen(
