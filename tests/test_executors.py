@@ -38,9 +38,12 @@ async def test_a_metered_coroutine_counts_all_its_own_steps_and_gets_what_it_awa
         workloads.cpu_task(200_000)
         return value
 
-    start = time.thread_time()
-    workloads.cpu_task(200_000)
-    one_burn = time.thread_time() - start
+    burns = []
+    for _ in range(3):  # the least of three: a burn slowed by a busy machine is not the unit
+        start = time.thread_time()
+        workloads.cpu_task(200_000)
+        burns.append(time.thread_time() - start)
+    one_burn = min(burns)
     metered = workloads._Metered(burn_twice())
     assert await metered == 42
     assert metered.cpu_s >= 1.5 * one_burn
