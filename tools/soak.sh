@@ -10,7 +10,7 @@ command=$(grep -m1 -- '-m pytest' "$top/README.md")  # the quick start's test co
 dir=${SOAK_DIR:-$(mktemp -d -t gilviz-soak.XXXXXX)}
 git clone -q "$top" "$dir/clone" || exit 2
 
-python3 -c 'while True: pass' &  # one core busy for the whole soak
+bash -c 'while :; do :; done' &  # one core busy for the whole soak, whatever python3 is here
 load=$!
 trap 'kill "$load" 2>/dev/null' EXIT
 
