@@ -291,7 +291,7 @@ async def test_question_mark_opens_help_and_escape_closes_it(tmp_path):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         assert app.screen.query_one("#help").border_title == "gilviz help"
-        app.sample()  # the refresh timer keeps working under the help screen
+        app.pacing.sample()  # the refresh timer keeps working under the help screen
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 
@@ -484,7 +484,7 @@ async def test_a_sweeps_bar_counts_all_its_tasks_and_never_goes_back(tmp_path):
             seen.append(bar.progress)
             app.post_message(RunnerEvent(Progress(cell, 5, 8, 1, 0.0)))
             await pilot.pause()
-            app.tick()  # the live tick draws progress
+            app.pacing.tick()  # the live tick draws progress
             seen.append(bar.progress)
         assert bar.total == 24, "three cells of eight tasks"
         assert seen == [0, 5, 8, 13, 16, 21], "it only ever grows"

@@ -7,8 +7,9 @@ import time
 import pytest
 
 from gilviz.analysis.store import ResultStore
-from gilviz.app.app import LIVE_REFRESH_S, REFRESH_S, GilvizApp
+from gilviz.app.app import GilvizApp
 from gilviz.app.choice import Choice
+from gilviz.app.pacing import LIVE_REFRESH_S, REFRESH_S
 from gilviz.app.widgets.timeline import TimelinePanel
 from gilviz.protocol.spec import WATCH_WORK_S
 from tests.app_fixtures import make_app
@@ -46,7 +47,7 @@ async def test_threads_get_live_lanes_then_the_recorded_timeline(tmp_path):
         await pilot.press("r")
 
         def live_lanes() -> bool:
-            app.tick()  # what a tick shows now: the 4 Hz timer may lag on a busy machine
+            app.pacing.tick()  # what a tick shows now: the 4 Hz timer may lag on a busy machine
             running = app.live is not None and app.live.running and app.live.cell == "threads x2"
             return running and "w2" in panel_text(app) and "live" in str(panel.border_subtitle)
 
@@ -112,7 +113,7 @@ async def test_the_cpu_panel_names_what_runs_and_shows_process_workers(tmp_path)
         cpu = app.cpu_panel
 
         def baseline_named() -> bool:
-            app.sample()  # as below: what a sample shows, not when the 1 Hz tick comes
+            app.pacing.sample()  # as below: what a sample shows, not when the 1 Hz tick comes
             return cpu.running == "serial x1"
 
         await until(pilot, baseline_named, "the baseline named")
@@ -122,7 +123,7 @@ async def test_the_cpu_panel_names_what_runs_and_shows_process_workers(tmp_path)
         def two_processes_shown() -> bool:
             # The panel's own tick comes once a second and the cell lasts about one: sample
             # at each look, so that the assertion is about what a sample shows, not when.
-            app.sample()
+            app.pacing.sample()
             workers = cpu.snapshot.workers
             shown = sum(w.label.startswith("process ") for w in workers)
             return cpu.running == "processes x2" and shown >= 2
@@ -137,13 +138,13 @@ async def test_the_cpu_panel_names_what_runs_and_shows_process_workers(tmp_path)
 async def test_the_live_panels_tick_four_times_a_second_and_the_cpu_panel_once(tmp_path):
     app = make_app(tmp_path, Choice("sleep", "threads", 2, tasks=2, size=5000, repeat=1))
     async with app.run_test() as pilot:
-        assert app.live_s is None and app.sample_timer._interval == REFRESH_S == 1.0
+        assert app.pacing.live_s is None and app.pacing.sample_timer._interval == REFRESH_S == 1.0
         await pilot.press("r")
-        assert app.live_s == LIVE_REFRESH_S == 0.25
-        assert app.sample_timer._interval == 1.0, "the CPU panel keeps its calm second"
+        assert app.pacing.live_s == LIVE_REFRESH_S == 0.25
+        assert app.pacing.sample_timer._interval == 1.0, "the CPU panel keeps its calm second"
         await pilot.press("escape")
         await finish(app, pilot)
-        assert app.live_s is None
+        assert app.pacing.live_s is None
 
 
 async def test_a_cancelled_cells_lanes_stay_but_no_longer_say_live(tmp_path):

@@ -1,5 +1,6 @@
-"""The Textual app: it lays the panels out, binds the keys, and wires the parts together: the
-fields (`Controls`), the run (`Running`), the results (`KeptResults`), the sampler and the tour.
+"""The Textual app: it creates the panels (`MainScreen` places them), binds the keys, and wires
+the parts together: the fields (`Controls`), the run (`Running`), the results (`KeptResults`),
+the timers that draw what the sampler sees (`Pacing`) and the tour (`Touring`).
 
 Experiments run in a runner process; a thread worker only reads its events, so the UI's event
 loop never does experiment work.
@@ -13,9 +14,8 @@ from pathlib import Path
 
 from textual import on, work
 from textual.app import App, ComposeResult
-from textual.containers import Horizontal, Vertical
 from textual.reactive import var
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Footer, Input, Select
 
 from gilviz.analysis.pythons import Describer, Python, candidates
 from gilviz.analysis.store import ResultStore
@@ -24,9 +24,10 @@ from gilviz.app.choice import Choice
 from gilviz.app.commands import GilvizCommands
 from gilviz.app.kept import KeptResults
 from gilviz.app.live_run import LiveRun
+from gilviz.app.pacing import REFRESH_S, Pacing
 from gilviz.app.running import RunnerEvent, Running
 from gilviz.app.sampler import Sampler
-from gilviz.app.screen import MainScreen
+from gilviz.app.screen import MainScreen, place
 from gilviz.app.touring import Touring
 from gilviz.app.widgets.controls import Controls
 from gilviz.app.widgets.cpu import CpuPanel
@@ -36,13 +37,6 @@ from gilviz.app.widgets.results import ResultsLog
 from gilviz.app.widgets.timeline import TimelinePanel
 from gilviz.app.widgets.tour import TourPanel
 from gilviz.measure import environment
-from gilviz.protocol.spec import default_workers, sweep_cells
-
-REFRESH_S = 1.0
-"""How often the CPU panel samples and redraws: its history keeps a point a second, and
-htop-like figures read best calm (and cost least over SSH)."""
-LIVE_REFRESH_S = 0.25
-"""How often the timeline and progress line redraw while a run goes: lanes move at 4 Hz."""
 
 
 class GilvizApp(App[None]):
@@ -69,9 +63,6 @@ class GilvizApp(App[None]):
         """The interpreters to offer; None looks for them once the app is up."""
         self.choice = choice or Choice(workers=environment.usable_cores())
         self.sampler = sampler or Sampler()
-        self.refresh_s = refresh_s
-        self.live_s: float | None = None
-        """How often the live panels redraw now (None: no run, nothing live to draw)."""
         self.export_dir = export_dir or Path.cwd()
         env = env or environment.describe()
         self.usable_cores = int(env["usable_cores"])  # type: ignore[call-overload]
@@ -87,24 +78,13 @@ class GilvizApp(App[None]):
             store, self.results_log, self.plot, lambda: self.controls.workload, self.notify
         )
         self.running, self.touring = Running(self), Touring(self)
+        self.pacing = Pacing(self, refresh_s)
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(self)
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="≡")
-        with Vertical(id="main"):
-            with Horizontal(id="top"):
-                yield self.controls
-                yield self.cpu_panel
-            yield self.tour_panel
-            yield self.timeline_panel
-            yield self.progress
-            with Horizontal(id="bottom"):
-                yield self.results_log
-                yield self.plot
-        yield Static("Make the window larger: gilviz needs at least 60x20.", id="too-small")
-        yield self.footer
+        return place(self)  # into the default screen, before on_mount
 
     def on_mount(self) -> None:
         if self.found_pythons is None:
@@ -112,9 +92,7 @@ class GilvizApp(App[None]):
         else:
             self.controls.set_pythons(self.found_pythons)
         self.kept.load_saved()
-        self.sample_timer = self.set_interval(self.refresh_s, self.sample)
-        self.live_timer = self.set_interval(LIVE_REFRESH_S, self.tick, pause=True)
-        self.sample()
+        self.pacing.start()
         self.results_log.focus()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -131,27 +109,6 @@ class GilvizApp(App[None]):
         self.running.cancel()
         self.exit()
 
-    def sample(self) -> None:
-        """The CPU panel: the cores, the experiment's workers and the probe, once a second."""
-        snapshot, live = self.sampler.sample(), self.live
-        running = None if live is None else (live.cell if live.running else "starting")
-        probe = None if live is None else live.probe
-        self.cpu_panel.show(snapshot, self.sampler.history, probe, running)
-
-    def tick(self) -> None:
-        """The live panels, four times a second while a run goes: only what changed repaints."""
-        if (live := self.live) is not None:
-            self.timeline_panel.tick()
-            self.progress.total, self.progress.done = live.all_tasks, live.all_done
-            self.progress.status = live.status()
-
-    def sample_live(self, live: bool) -> None:
-        """Start or stop the live panels' ticks; at the end, the CPU panel redraws at once."""
-        (self.live_timer.resume if live else self.live_timer.pause)()
-        self.live_s = LIVE_REFRESH_S if live else None
-        if not live:
-            self.sample()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """False hides a key from the footer and ignores it (`keys.offered` says when)."""
         return keys.offered(
@@ -163,14 +120,10 @@ class GilvizApp(App[None]):
         )
 
     def action_run(self) -> None:
-        if (choice := self._valid_choice()) is not None:
-            cells = sweep_cells([choice.executor], [choice.workers])
-            self.running.start(choice.runs(cells, choice.workers))
+        self.running.start_from_fields(sweep=False)
 
     def action_sweep(self) -> None:
-        if (choice := self._valid_choice()) is not None:
-            workers = default_workers(2 * self.usable_cores)
-            self.running.start(choice.runs(sweep_cells([choice.executor], workers), max(workers)))
+        self.running.start_from_fields(sweep=True)
 
     def action_tour(self) -> None:
         self.touring.toggle()
@@ -235,13 +188,3 @@ class GilvizApp(App[None]):
     @on(RunnerEvent)
     def apply_the_runners_event(self, message: RunnerEvent) -> None:
         self.running.apply(message.event)
-
-    def _valid_choice(self) -> Choice | None:
-        if self.live is not None:
-            self.notify("An experiment is running: escape cancels it.", severity="warning")
-            return None
-        if (choice := self.controls.choice()) is None:
-            self.bell()
-            errors = "; ".join(self.controls.errors.values())
-            self.notify(f"Nothing started: {errors}", severity="error")
-        return choice

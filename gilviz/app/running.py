@@ -17,13 +17,15 @@ from textual.worker import Worker
 from gilviz.analysis.engine import CellDone, Event, ExperimentRun, Finished
 from gilviz.app.kept import KeptResults
 from gilviz.app.live_run import LiveRun
+from gilviz.app.pacing import Pacing
 from gilviz.app.sampler import Sampler
+from gilviz.app.widgets.controls import Controls
 from gilviz.app.widgets.progress import RunProgress
 from gilviz.app.widgets.timeline import TimelinePanel
 from gilviz.app.widgets.tour import TourPanel
 from gilviz.measure.timeline import shares_one_gil
 from gilviz.protocol.events import CellStarted, Hello, TimelineUpdate
-from gilviz.protocol.spec import Variant
+from gilviz.protocol.spec import Variant, default_workers, sweep_cells
 
 
 class RunnerEvent(Message):
@@ -35,11 +37,14 @@ class RunnerEvent(Message):
 
 
 class Host(Protocol):
-    """What a run needs of the app: its panels, sampler and kept results, and a way to run a
-    thread worker, post a message and say something (the app itself, seen from here)."""
+    """What a run needs of the app: its fields, panels, sampler, pacing and kept results, and a
+    way to run a thread worker, post a message and say something (the app, seen from here)."""
 
     live: LiveRun | None
+    usable_cores: int
+    controls: Controls
     sampler: Sampler
+    pacing: Pacing
     timeline_panel: TimelinePanel
     progress: RunProgress
     tour_panel: TourPanel
@@ -69,7 +74,7 @@ class Host(Protocol):
         thread: bool = False,
     ) -> Worker[None]: ...
 
-    def sample_live(self, live: bool) -> None: ...
+    def bell(self) -> None: ...
 
 
 class Running:
@@ -78,13 +83,27 @@ class Running:
     def __init__(self, host: Host) -> None:
         self.host = host
 
+    def start_from_fields(self, *, sweep: bool) -> None:
+        """What the fields say: their cell (r), or their executor over worker counts up to
+        twice the cores (s); with a run going or a field wrong, nothing starts and it says why."""
+        host = self.host
+        if host.live is not None:
+            host.notify("An experiment is running: escape cancels it.", severity="warning")
+        elif (choice := host.controls.choice()) is None:
+            host.bell()
+            errors = "; ".join(host.controls.errors.values())
+            host.notify(f"Nothing started: {errors}", severity="error")
+        else:
+            workers = default_workers(2 * host.usable_cores) if sweep else [choice.workers]
+            self.start(choice.runs(sweep_cells([choice.executor], workers), max(workers)))
+
     def start(self, runs: list[Variant]) -> None:
         """Run these one after another (each Python, GIL setting or interval), the first now."""
         host = self.host
         (python, first), *rest = runs
         run = ExperimentRun(first, python)
         host.live = live = LiveRun(run, queue=rest, variants=1 + len(rest), python=python)
-        host.sample_live(True)
+        host.pacing.go_live(True)
         # The bar is determinate from the start: an indeterminate one animates at 60 Hz.
         host.progress.total, host.progress.done = live.all_tasks, 0
         host.progress.status = "Starting the runner process…"
@@ -152,7 +171,7 @@ class Running:
         if host.tour_panel.running:
             host.tour_panel.finished(finished.results)
         host.sampler.detach()
-        host.sample_live(False)  # and redraw now: no stale worker rows until the next tick
+        host.pacing.go_live(False)  # and redraw now: no stale worker rows until the next tick
         ended, words = live.ending(finished)  # where it ended, not the last tick's view
         host.progress.total, host.progress.done = live.all_tasks, ended
         host.progress.status = words

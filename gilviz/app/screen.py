@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Protocol
 
 from textual import events
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Header, Static
 
 from gilviz.app.widgets.controls import Controls
 from gilviz.app.widgets.cpu import WORKER_ROWS, CpuPanel
@@ -35,8 +37,25 @@ class Panels(Protocol):
     footer: Footer
 
 
+def place(p: Panels) -> ComposeResult:
+    """The panels, where they go (the app composes them into `MainScreen`)."""
+    yield Header(icon="≡")
+    with Vertical(id="main"):
+        with Horizontal(id="top"):
+            yield p.controls
+            yield p.cpu_panel
+        yield p.tour_panel
+        yield p.timeline_panel
+        yield p.progress
+        with Horizontal(id="bottom"):
+            yield p.results_log
+            yield p.plot
+    yield Static("Make the window larger: gilviz needs at least 60x20.", id="too-small")
+    yield p.footer
+
+
 class MainScreen(Screen[None]):
-    """The app composes its panels into this screen (`GilvizApp.compose`); it fits them."""
+    """The app's panels (`place`), fitted to the window's size."""
 
     def __init__(self, panels: Panels) -> None:
         super().__init__()
