@@ -264,23 +264,24 @@ APP_ARGS = (
 
 
 def _launch_app(
-    args: tuple[str, ...] = APP_ARGS, results: Path | None = None
+    args: tuple[str, ...] = APP_ARGS, results: Path | None = None, module: str = "gilviz"
 ) -> tuple[int, int, float]:
-    """Start the real app in a 120x36 pty; return its pid, the pty's fd and the launch time.
-    Results go to `results`, else nowhere."""
+    """Start the real app (or another module's) in a 120x36 pty; return its pid, the pty's fd
+    and the launch time. Results go to `results`, else nowhere."""
     pid, fd = pty.fork()
     if pid == 0:
         os.environ.update(TERM="xterm-256color", COLUMNS="120", LINES="36")
         os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # cache bytecode, as a user's Python does
-        saving = ["--results", str(results)] if results else ["--no-save"]
-        os.execv(sys.executable, [sys.executable, "-m", "gilviz", *args, *saving])
+        if module == "gilviz":
+            args = (*args, *(["--results", str(results)] if results else ["--no-save"]))
+        os.execv(sys.executable, [sys.executable, "-m", module, *args])
     _set_size(fd, 120, 36)
     return pid, fd, time.monotonic()
 
 
-def _quit_app(pid: int, fd: int) -> None:
+def _quit_app(pid: int, fd: int, key: bytes = b"q") -> None:
     """q, as a user quits; an app still there 10 s later fails the benchmark (and is killed)."""
-    os.write(fd, b"q")
+    os.write(fd, key)
     end = time.monotonic() + 10.0
     while time.monotonic() < end:
         _drain(fd, 0.2)
@@ -319,7 +320,8 @@ def first_frame(launches: int) -> None:
 
 def terminal(seconds: float) -> None:
     """The real app in a 120x36 pty: its CPU and the bytes it writes, idle and during a
-    sweep of threads on cpu at the watch pace (what a room watches), timeline shown and not."""
+    sweep of threads on cpu at the watch pace (what a room watches), timeline shown and not;
+    then, idle the same way, a bare Textual app redrawing a panel once a second, and one still."""
     print(
         f"\n## The real app in a 120x36 terminal, {seconds:.0f} s windows, idle twice that (targets: idle <= 0.3% "
         "of a core and <= 8 KB/s; during a sweep <= 3% and <= 8 KB/s)"
@@ -328,7 +330,6 @@ def terminal(seconds: float) -> None:
     for shown in (True, False):
         pid, fd, _ = _launch_app(args)
         _read_until(fd, b"Experiment", 10.0)
-        app = psutil.Process(pid)
         if not shown:
             os.write(fd, b"l")
         _drain(fd, 5.0)  # start-up ends: Pythons found, modules loaded after the first frame
@@ -341,17 +342,42 @@ def terminal(seconds: float) -> None:
             if key:
                 os.write(fd, key)
                 _drain(fd, 1.0)
-            cpu_before = sum(app.cpu_times()[:2])
-            count = _drain(fd, window)
-            cpu = (sum(app.cpu_times()[:2]) - cpu_before) / window * 100
-            rate = count / window / 1024
+            cpu, main, rate = _cpu_and_bytes(pid, fd, window)
             print(
                 f"{label:<15} {timeline:<16} app CPU {cpu:4.2f}% of one core "
-                f"{check(cpu, cpu_target)}, terminal {rate:5.1f} KB/s {check(rate, 8.0)}"
+                f"{check(cpu, cpu_target)}, terminal {rate:5.1f} KB/s {check(rate, 8.0)}\n"
+                f"{'':<32} main thread {main:4.2f}%, the others {cpu - main:4.2f}%"
             )
         os.write(fd, b"\x1b")
         _drain(fd, 1.0)  # escape then q at once reads as alt+q
         _quit_app(pid, fd)
+    for floor in ("redraw", "still"):
+        pid, fd, _ = _launch_app((floor,), module="benchmarks.textual_floor")
+        _read_until(fd, b"textual floor", 10.0)
+        _drain(fd, 5.0)
+        cpu, main, rate = _cpu_and_bytes(pid, fd, 2 * seconds)
+        what = "redrawing two lines a second" if floor == "redraw" else "never redrawing"
+        print(
+            f"idle floor: a bare Textual app {what}: {cpu:4.2f}% of one core (main thread "
+            f"{main:4.2f}%, the others {cpu - main:4.2f}%), {rate:4.1f} KB/s"
+        )
+        _quit_app(pid, fd, key=b"\x11")  # ctrl+q quits a bare Textual app
+
+
+def _cpu_and_bytes(pid: int, fd: int, window: float) -> tuple[float, float, float]:
+    """Over `window` seconds: the process's CPU and its main thread's, in % of one core, and
+    the KB/s it wrote to the terminal."""
+    process = psutil.Process(pid)
+    cpu_before, threads_before = sum(process.cpu_times()[:2]), _thread_cpu(process)
+    count = _drain(fd, window)
+    cpu = (sum(process.cpu_times()[:2]) - cpu_before) / window * 100
+    main = (_thread_cpu(process).get(pid, 0.0) - threads_before.get(pid, 0.0)) / window * 100
+    return cpu, main, count / window / 1024
+
+
+def _thread_cpu(process: psutil.Process) -> dict[int, float]:
+    """Each thread's CPU seconds so far, by thread id (the main thread's id is the pid)."""
+    return {thread.id: thread.user_time + thread.system_time for thread in process.threads()}
 
 
 def _set_size(fd: int, cols: int, rows: int) -> None:
