@@ -13,16 +13,33 @@ def test_unchanged_lines_send_nothing():
     assert changed_regions(lines, [line.copy() for line in lines], 40) == []
 
 
-def test_a_changed_tail_repaints_from_its_first_changed_cell():
+def test_a_changed_figure_repaints_its_cells_only():
     before = [Text("cpu0 ▁▂▃  12%"), Text("same")]
     after = [Text("cpu0 ▁▂▃  97%"), Text("same")]
-    assert changed_regions(before, after, 40) == [Region(10, 0, 30, 1)]
+    assert changed_regions(before, after, 40) == [Region(10, 0, 2, 1)]
 
 
-def test_a_changed_style_repaints_from_where_it_starts():
+def test_a_changed_style_repaints_the_cells_it_covers():
     before = [Text.assemble("w1 ", ("▄▄▄", "green"))]
     after = [Text.assemble("w1 ", ("▄▄", "green"), ("▄", "red"))]
-    assert changed_regions(before, after, 20) == [Region(3, 0, 17, 1)], "where the span starts"
+    assert changed_regions(before, after, 20) == [Region(5, 0, 1, 1)], "the cell turned red"
+
+
+def test_a_lane_that_grows_repaints_its_new_cells_not_the_blank_rest_of_the_line():
+    """Textual sends a line from its widget's edge to the region's end: a region to the end
+    of the line would send every blank cell after the lane's newest column, four times a
+    second."""
+    before = [Text.assemble("w1 ", ("██", "green"))]
+    after = [Text.assemble("w1 ", ("██", "green"), ("▒", "blue"))]
+    assert changed_regions(before, after, 80) == [Region(5, 0, 1, 1)]
+    grown = [Text.assemble("w1 ", ("███", "green"))]
+    assert changed_regions(before, grown, 80) == [Region(5, 0, 1, 1)], "a run one cell longer"
+
+
+def test_a_shorter_line_repaints_the_cells_it_no_longer_covers():
+    before = [Text("probe 12.5 ms late")]
+    after = [Text("probe 2.5 ms late")]
+    assert changed_regions(before, after, 40) == [Region(6, 0, 12, 1)]
 
 
 def test_a_new_line_means_a_layout_pass():

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from itertools import zip_longest
 from typing import ClassVar
 
-from rich.text import Text
+from rich.text import Span, Text
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
@@ -84,7 +85,9 @@ class LinesPanel(Widget):
 
 def changed_regions(before: list[Text], after: list[Text], width: int) -> list[Region] | None:
     """Where `after` differs from `before`, line by line, from the first changed cell to the
-    end of the line; None when the line count changed (the caller repaints all, with layout).
+    last; None when the line count changed (the caller repaints all, with layout). Textual
+    sends a changed line from its widget's left edge to the region's right end, so a region
+    that stops at the last changed cell keeps a lane's unchanged tail off the wire.
     Assumes one cell per character, as the panels' glyphs are."""
     if len(before) != len(after):
         return None
@@ -92,19 +95,34 @@ def changed_regions(before: list[Text], after: list[Text], width: int) -> list[R
     for y, (old, new) in enumerate(zip(before, after, strict=True)):
         if old.plain == new.plain and old.spans == new.spans:
             continue
-        x = _first_difference(old.plain, new.plain)
-        for old_span, new_span in zip(old.spans, new.spans, strict=False):
-            if old_span != new_span:
-                x = min(x, old_span.start, new_span.start)
-                break
-        else:
-            if len(old.spans) != len(new.spans):
-                x = min(
-                    x,
-                    *(s.start for s in old.spans[len(new.spans) :] or new.spans[len(old.spans) :]),
-                )
-        regions.append(Region(x, y, max(1, width - x), 1))
+        start, end = _changed_cells(old, new)
+        start, end = min(start, width - 1), min(max(end, start + 1), width)
+        regions.append(Region(start, y, end - start, 1))
     return regions
+
+
+def _changed_cells(old: Text, new: Text) -> tuple[int, int]:
+    """The first changed cell and one past the last, in the text or in its styles."""
+    a, b = old.plain, new.plain
+    start, end = _first_difference(a, b), _end_of_difference(a, b)
+    for old_span, new_span in zip_longest(old.spans, new.spans):
+        if old_span != new_span:  # one span moved: those after it may differ only by index
+            low, high = _span_change(old_span, new_span)
+            start, end = min(start, low), max(end, high)
+    return start, end
+
+
+def _span_change(old: Span | None, new: Span | None) -> tuple[int, int]:
+    """The cells whose style two spans in the same place disagree on: a run of one style
+    that grew by a cell changes that cell only."""
+    if old is None or new is None:
+        span = old or new
+        return (span.start, span.end) if span is not None else (0, 0)
+    if old.style == new.style and old.start == new.start:
+        return min(old.end, new.end), max(old.end, new.end)
+    if old.style == new.style and old.end == new.end:
+        return min(old.start, new.start), max(old.start, new.start)
+    return min(old.start, new.start), max(old.end, new.end)
 
 
 def _first_difference(a: str, b: str) -> int:
@@ -112,3 +130,10 @@ def _first_difference(a: str, b: str) -> int:
         if x != y:
             return i
     return min(len(a), len(b))
+
+
+def _end_of_difference(a: str, b: str) -> int:
+    """One past the last cell where `a` and `b` differ (0 where they do not)."""
+    if len(a) != len(b):
+        return max(len(a), len(b))
+    return next((i + 1 for i in range(len(a) - 1, -1, -1) if a[i] != b[i]), 0)
