@@ -1,4 +1,5 @@
-"""Repaint only what changed: panels redrawn at 4 Hz send a few cells, not whole lines."""
+"""Repaint only what changed: a panel redrawn at 4 Hz re-renders its changed lines only, and
+Textual sends each of them only as far as its last changed cell."""
 
 from __future__ import annotations
 
