@@ -1,4 +1,4 @@
-"""The Textual app: it creates the panels (`MainScreen` places them), binds the keys, and wires
+"""The Textual app: it creates the panels (`screen.place` lays them out), binds the keys, and wires
 the parts together: the fields (`Controls`), the run (`Running`), the results (`KeptResults`),
 the timers that draw what the sampler sees (`Pacing`) and the tour (`Touring`).
 
