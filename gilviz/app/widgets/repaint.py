@@ -3,7 +3,6 @@ Textual sends each of them only as far as its last changed cell."""
 
 from __future__ import annotations
 
-from itertools import zip_longest
 from typing import ClassVar
 
 from rich.text import Span, Text
@@ -106,19 +105,18 @@ def _changed_cells(old: Text, new: Text) -> tuple[int, int]:
     """The first changed cell and one past the last, in the text or in its styles."""
     a, b = old.plain, new.plain
     start, end = _first_difference(a, b), _end_of_difference(a, b)
-    for old_span, new_span in zip_longest(old.spans, new.spans):
+    for old_span, new_span in zip(old.spans, new.spans, strict=False):
         if old_span != new_span:  # one span moved: those after it may differ only by index
             low, high = _span_change(old_span, new_span)
             start, end = min(start, low), max(end, high)
+    for span in old.spans[len(new.spans) :] + new.spans[len(old.spans) :]:  # in one line only
+        start, end = min(start, span.start), max(end, span.end)
     return start, end
 
 
-def _span_change(old: Span | None, new: Span | None) -> tuple[int, int]:
+def _span_change(old: Span, new: Span) -> tuple[int, int]:
     """The cells whose style two spans in the same place disagree on: a run of one style
     that grew by a cell changes that cell only."""
-    if old is None or new is None:
-        span = old or new
-        return (span.start, span.end) if span is not None else (0, 0)
     if old.style == new.style and old.start == new.start:
         return min(old.end, new.end), max(old.end, new.end)
     if old.style == new.style and old.end == new.end:
