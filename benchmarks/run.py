@@ -173,6 +173,69 @@ def timeline_cost(pairs: int) -> None:
         print(f"{name:<30} {spread(values, '{:.3f}')}")
 
 
+def stack_cost(pairs: int) -> None:
+    """What sampling the stacks costs a cell: its wall time sampled / not, in interleaved pairs
+    (the order alternates), on a workload that holds the GIL and one that lets it go. Each side
+    is its cell's best of three runs: this machine's speed drifts more than the cost."""
+    print(
+        f"\n## Stack samples: cell wall sampled / not, best of 3 each (target <= 1.03), {pairs} pairs"
+    )
+    for workload in ("cpu", "hash"):
+        ratios: dict[str, list[float]] = {}
+        for pair in range(pairs):
+            walls: dict[bool, dict[str, float]] = {}
+            for sampled in (pair % 2 == 0, pair % 2 == 1):
+                spec = ExperimentSpec(
+                    workload, (Cell("threads", 2),), tasks=4, repeat=3, task_s=0.2, stacks=sampled
+                )
+                results = run_experiment(spec).results
+                walls[sampled] = {r.cell.label: min(r.walls) for r in results}
+            for label, wall in walls[True].items():
+                ratios.setdefault(label, []).append(wall / walls[False][label])
+        for label, values in ratios.items():
+            median = statistics.median(values)
+            print(f"{workload:<5} {label:<11} {spread(values, '{:.3f}')}  {check(median, 1.03)}")
+    _stack_cost_in_process(2 * pairs)
+
+
+def _stack_cost_in_process(windows: int) -> None:
+    """The same cost without whole cells' noise: two threads spin in Python in this process,
+    and the loops they count in 0.5 s windows, sampled and not in turn, are compared."""
+    from gilviz.measure.stacks import StackSampler
+
+    counts = [0, 0]
+    stop = threading.Event()
+
+    def spin(slot: int) -> None:
+        while not stop.is_set():
+            counts[slot] += 1
+
+    sampler = StackSampler([spin.__code__])
+    sampler.start()
+    spinners = [threading.Thread(target=spin, args=(slot,)) for slot in (0, 1)]
+    for spinner in spinners:
+        spinner.start()
+    loops: dict[bool, list[int]] = {True: [], False: []}
+    for window in range(2 * windows):
+        sampled = window % 4 in (1, 2)  # off, on, on, off, ...: each side as often first
+        if sampled:
+            sampler.resume()
+        before = sum(counts)
+        time.sleep(0.5)
+        loops[sampled].append(sum(counts) - before)
+        sampler.take(pause=True)
+    stop.set()
+    for spinner in spinners:
+        spinner.join()
+    sampler.stop()
+    ratios = [off / on for off, on in zip(loops[False], loops[True], strict=True)]
+    median = statistics.median(ratios)
+    print(
+        f"two threads spinning in one process, {windows} pairs of 0.5 s windows: "
+        f"loops unsampled / sampled {spread(ratios, '{:.3f}')}  {check(median, 1.03)}"
+    )
+
+
 def timeline_memory() -> None:
     """A long cell's timeline stays bounded: ten minutes of 8 threads taking 5 ms turns."""
     import tracemalloc
@@ -648,6 +711,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "stability": lambda a: stability(2 if a.quick else 4),
     "timeline-cost": lambda a: timeline_cost(3 if a.quick else 7),
     "timeline-memory": lambda a: timeline_memory(),
+    "stacks": lambda a: stack_cost(3 if a.quick else 6),
     "scaling": lambda a: scaling(),
     "overhead": lambda a: overhead(3 if a.quick else 7),
     "lateness": lambda a: lateness(3, 5) if a.quick else lateness(5, 10),

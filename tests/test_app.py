@@ -672,3 +672,19 @@ async def test_with_inputs_chosen_the_tasks_field_says_it_is_not_used(tmp_path):
         tasks_help = str(app.query_one("#tasks-help").render())
         assert tasks_help == "not used: one task per input of tests.fixtures:INPUTS"
         assert "does not apply" in str(app.query_one("#size-help").render())
+
+
+async def test_enter_on_a_sampled_row_says_where_its_time_went(tmp_path):
+    hot = {"file": str(ROOT / "examples" / "json_parse.py"), "line": 11, "function": "parse"}
+    hot |= {"run_ms": 204.0, "c_ms": 0.0, "wait_ms": 234.0, "samples": 7}
+    hot |= {"waits_ms": {"gil": 234.0, "lock": 0.0, "io": 0.0, "core": 0.0}}
+    shares = {"run": 0.47, "c": 0.0, "io": 0.0, "gil": 0.53, "lock": 0.0, "core": 0.0}
+    sampled = make_result(sampled={"shares": shares, "samples": 7}, hot_lines=[hot])
+    app = make_app(tmp_path)
+    async with app.run_test(notifications=True) as pilot:
+        log = app.query_one(ResultsLog)
+        log.add_result(sampled)
+        log.focus()
+        await pilot.press("enter")
+        assert await toast_says(pilot, "waiting for the GIL 53%")
+        assert await toast_says(pilot, "json_parse.py:11 in parse: with the GIL 204 ms")

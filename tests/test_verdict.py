@@ -587,3 +587,41 @@ def test_threads_busy_on_several_cores_under_one_gil_let_it_go(busy, let_go):
     words = verdict(make_result(**near_ideal))
     assert ("the GIL was let go: one process's threads kept" in words) == let_go
     assert "the GIL was let go" not in verdict(make_result(**near_ideal, executor="asyncio"))
+
+
+def sampled(samples: int = 7, **shares: float) -> dict[str, object]:
+    """Stack samples' figures, as a user's function's result carries them."""
+    every = dict.fromkeys(("run", "c", "io", "gil", "lock", "core"), 0.0)
+    return {"shares": every | shares, "samples": samples}
+
+
+HOT = [
+    {"file": "/home/me/mymod.py", "line": 12, "function": "work", "run_ms": 200.0, "c_ms": 0.0}
+    | {"wait_ms": 180.0, "waits_ms": {"gil": 150.0, "lock": 30.0, "io": 0.0, "core": 0.0}}
+    | {"samples": 7},
+    {"file": "/home/me/mymod.py", "line": 20, "function": "work", "run_ms": 10.0, "c_ms": 0.0}
+    | {"wait_ms": 90.0, "waits_ms": {"gil": 0.0, "lock": 90.0, "io": 0.0, "core": 0.0}}
+    | {"samples": 3},
+]
+
+
+def test_stack_samples_name_a_users_threads_wait_and_its_line():
+    held = make_result(records=TURNS, sampled=sampled(run=0.52, gil=0.47), hot_lines=HOT)
+    assert verdict(held).endswith(
+        "no gain, its threads held the GIL 52% of their time and waited for it 47%, most at "
+        "mymod.py:12 (7 stack samples)"
+    )
+    locked = make_result(records=TURNS, sampled=sampled(run=0.3, io=0.3, lock=0.4), hot_lines=HOT)
+    assert "waited on a lock of its own 40% of their time, most at mymod.py:20 (7 stack" in (
+        verdict(locked)
+    )
+    few = make_result(records=TURNS, sampled=sampled(samples=4, run=0.52, gil=0.47))
+    assert "tasks were under way at once" in verdict(few), "4 samples are too few to cite"
+
+
+def test_stack_samples_show_c_that_let_the_gil_go():
+    near_ideal = {"speedup": 1.9, "efficiency": 0.95, "parallelism": 1.4}
+    words = verdict(make_result(**near_ideal, sampled=sampled(c=0.9, run=0.1), hot_lines=HOT))
+    assert "the C code ran without the GIL (90% of its threads' time, most at mymod.py:12, 1.4" in (
+        words
+    )

@@ -6,6 +6,7 @@ import csv
 import io
 import itertools
 import json
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -144,6 +145,37 @@ def timeline_words(result: Result) -> str:
     handoffs = gil_handoffs(result)
     turns = "" if handoffs is None else f" · {handoffs:.0f} hand-offs/s"
     return f"overlap {result.overlap:.2f}{turns} · {result.timeline['span_s']:.2f} s"
+
+
+SAMPLED_WORDS = {
+    "run": "with the GIL",
+    "c": "in C without it",
+    "io": "on I/O",
+    "gil": "waiting for the GIL",
+    "lock": "on a lock",
+    "core": "for a core",
+}
+"""How a person reads each sampled state (`gilviz.measure.stacks`)."""
+
+
+def sampled_words(result: Result, top: int = 3) -> list[str]:
+    """Where a cell's task threads spent their time, from stack samples: the shares, then its
+    hottest lines of the user's ('' lines: nothing was sampled)."""
+    if result.sampled is None:
+        return []
+    shares = result.sampled["shares"]
+    parts = [f"{SAMPLED_WORDS[s]} {share:.0%}" for s, share in shares.items() if share >= 0.005]
+    words = [f"{result.cell.label}: {' · '.join(parts)} ({result.sampled['samples']} samples)"]
+    for row in (result.hot_lines or [])[:top]:
+        where = f"{os.path.relpath(row['file'])}:{row['line']} in {row['function']}"
+        waits = {s: ms for s, ms in row["waits_ms"].items() if ms >= 0.5}
+        waiting = ", ".join(f"{SAMPLED_WORDS[s]} {ms:.0f}" for s, ms in waits.items())
+        words.append(
+            f"  {where}: with the GIL {row['run_ms']:.0f} ms · in C without it "
+            f"{row['c_ms']:.0f} ms · waiting {row['wait_ms']:.0f} ms"
+            f"{f' ({waiting})' if waiting else ''} · {row['samples']} samples"
+        )
+    return words
 
 
 def duration_words(seconds: float) -> str:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from gilviz.measure.stacks import Sampled
 from gilviz.protocol.events import CellMeasured
 from gilviz.protocol.spec import Cell
 
@@ -83,6 +84,14 @@ class Result:
     chunk: int = 1
     """Tasks a pool worker was handed at once: more than one only for tasks tinier than a
     hand-off (each still timed and checked)."""
+    sampled: dict[str, Any] | None = None
+    """From stack samples of the task threads (`gilviz.measure.stacks`): 'shares' of their
+    time per state (run, c, io, gil, lock, core) and the 'samples' they rest on (None: not
+    sampled)."""
+    hot_lines: list[dict[str, Any]] | None = None
+    """A user's function's lines by time, most first: file, line, function, run_ms (with the
+    GIL), c_ms (in C without it), wait_ms and waits_ms (by kind: gil, lock, io, core), and
+    the samples each rests on."""
     task_hash: str | None = None
     """For a user's function (its name is the workload): a short hash of its source, so
     results of an edited function do not mix with the old ones."""
@@ -181,6 +190,13 @@ class Result:
         figures = {f.name: getattr(message, f.name) for f in fields(message)}
         for unkept in ("cell", "trace", "echo_p50_ms"):
             del figures[unkept]
+        if sampled := figures.pop("sampled"):
+            stack_samples = Sampled.from_wire(sampled)
+            figures["sampled"] = {
+                "shares": stack_samples.shares(),
+                "samples": stack_samples.samples,
+            }
+            figures["hot_lines"] = stack_samples.hot_lines() or None
         baseline = Spread.of(baseline_walls).median if baseline_walls else None
         return cls.measure(
             workload=workload,

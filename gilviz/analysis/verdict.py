@@ -9,6 +9,7 @@ gain, partial) picks its cause from the measured figures, never from the executo
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from gilviz.analysis.results import (
     Result,
@@ -151,6 +152,12 @@ def _why_parallel(r: Result) -> str:
     shares = mean_shares(r)
     if shares is not None and shares["c"] >= 0.5:
         return f"the C code ran without the GIL ({shares['c']:.0%} of the time in C, {busy})"
+    sampled = sampled_shares(r)
+    if sampled is not None and sampled["c"] >= 0.5:
+        return (
+            f"the C code ran without the GIL ({sampled['c']:.0%} of its threads' time"
+            f"{_at_hottest(r)}, {busy})"
+        )
     if shares is None and r.executor == "threads" and r.parallelism >= RELEASED_BUSY:
         return f"the GIL was let go: one process's threads kept {busy} at once"
     return f"{busy} at once"
@@ -161,7 +168,9 @@ def _why_no_gain(r: Result) -> str:
     busy = f"{r.parallelism:.2f} cores busy"
     if cores == 1:
         return f"capped by the 1 usable core ({busy})"
-    if r.executor == "threads" and (turns := took_turns(r) or _waited_in_turn(r)):
+    if r.executor == "threads" and (
+        turns := took_turns(r) or _sampled_waits(r) or _waited_in_turn(r)
+    ):
         return turns
     if r.executor == "asyncio" and r.parallelism <= 1.1:
         return f"one event loop ran one task's CPU work at a time ({busy})"
@@ -180,6 +189,49 @@ def took_turns(r: Result) -> str | None:
         f"{r.workers} threads took turns on the GIL: {r.overlap:.1f} ran at a time, "
         f"{gil_handoffs(r) or 0:.0f} hand-offs a second"
     )
+
+
+SAMPLES_CITED = 5
+"""Stack samples a share must rest on before a verdict cites it."""
+
+
+def sampled_shares(r: Result) -> dict[str, float] | None:
+    """The stack samples' shares of the task threads' time, when enough to cite."""
+    if r.sampled is None or r.sampled["samples"] < SAMPLES_CITED:
+        return None
+    shares: dict[str, float] = r.sampled["shares"]
+    return shares
+
+
+def _sampled_waits(r: Result) -> str | None:
+    """A user's function's threads seen waiting, from stack samples: on the GIL, or on a
+    lock of its own."""
+    shares = sampled_shares(r)
+    if shares is None:
+        return None
+    samples = f"{r.sampled['samples'] if r.sampled else 0} stack samples"
+    if shares["lock"] >= 0.2 and shares["lock"] >= shares["gil"]:
+        return (
+            f"its threads waited on a lock of its own {shares['lock']:.0%} of their time"
+            f"{_at_hottest(r, 'lock')} ({samples})"
+        )
+    if shares["gil"] >= 0.2:
+        return (
+            f"its threads held the GIL {shares['run']:.0%} of their time and waited for it "
+            f"{shares['gil']:.0%}{_at_hottest(r)} ({samples})"
+        )
+    return None
+
+
+def _at_hottest(r: Result, wait: str | None = None) -> str:
+    """', most at json_parse.py:11': the user's line with the most time (or the most of
+    one kind of wait), when the samples name one."""
+    rows = r.hot_lines or []
+    if wait is not None:
+        rows = sorted(rows, key=lambda row: -float(row["waits_ms"][wait]))
+    if not rows:
+        return ""
+    return f", most at {os.path.basename(rows[0]['file'])}:{rows[0]['line']}"
 
 
 TOOK_TURNS_IN_FLIGHT = 1.5

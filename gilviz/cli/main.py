@@ -207,6 +207,12 @@ def build_parser() -> Parser:
         "--timeline", action="store_true", help="print each cell's measured timeline as lanes"
     )
     run.add_argument(
+        "--stacks",
+        action="store_true",
+        help="also sample a built-in workload's stacks (a function of yours always is): the "
+        "workers' states measured as for code that stamps nothing, beside the recorder's",
+    )
+    run.add_argument(
         "--trace",
         type=Path,
         metavar="FILE",
@@ -380,6 +386,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         fault=args.inject_fault,
         task_s=task_seconds(args.pace, tasks, args.repeat),
         trace=args.trace is not None,  # every interval travels only when a trace is asked for
+        stacks=args.stacks,
     )
     store = _store(args)
     traced: list[CellDone] = []

@@ -104,6 +104,11 @@ def print_table(results: list[Result], timelines: bool = False) -> None:
         for r in members:
             console.print(f"- {r.verdict}", highlight=False)
         console.print(f"→ {advise(members).words}", highlight=False)
+        sampled = [line for r in members for line in report.sampled_words(r)]
+        if sampled:
+            console.print("where the time went, from stack samples:", highlight=False)
+            for line in sampled:
+                console.print(f"  {line}", highlight=False, markup=False)
         if timelines:
             for r in members:
                 console.print(_timeline(r, console.width), highlight=False, markup=False)

@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from types import CodeType
 from typing import Any
 
-from gilviz.measure import subinterpreters, timeline, usertask
+from gilviz.measure import stacks, subinterpreters, timeline, usertask
 from gilviz.measure.usage import Reading, Usage
 from gilviz.measure.usertask import UserTask
 from gilviz.measure.workloads import run_task, run_task_async
@@ -44,6 +45,8 @@ class Batch:
     user: UserTask | None = None
     """A function of the user's instead of the workload: task i calls it on inputs[i]."""
     inputs: tuple[Any, ...] = ()
+    sample: bool = False
+    """Sample the task threads' stacks (`stacks`): process workers sample their own."""
     chunk: int = 1
     """Tasks handed to a pool worker at once (`chunksize`, as Executor.map has it): tiny
     tasks in chunks cost a hand-off a chunk, not a task. Each is still timed and checked."""
@@ -125,7 +128,7 @@ def run(
         with _queue_to(live_sink, context) as queue:
             return _run_pool(
                 lambda: cf.ProcessPoolExecutor(
-                    workers, context, _meet, (barrier, queue, batch.user)
+                    workers, context, _meet, (barrier, queue, batch.user, batch.sample)
                 ),
                 batch,
                 workers,
@@ -141,13 +144,25 @@ def run(
     raise ValueError(f"unknown executor {executor!r}")
 
 
+def task_roots() -> list[CodeType]:
+    """The functions a thread runs tasks under: a stack holding one of them is a task's."""
+    found = [usertask.run, usertask.run_async, run_task, run_task_async, _run_asyncio]
+    return [function.__code__ for function in found]
+
+
 def _meet(
-    barrier: Any, sink: timeline.Sink | Any | None = None, user: UserTask | None = None
+    barrier: Any,
+    sink: timeline.Sink | Any | None = None,
+    user: UserTask | None = None,
+    sample: bool = False,
 ) -> None:
     """Pool initializer: record the timeline (a queue stands for a sink in another process),
-    run the user's setup, then wait until every worker has started."""
+    sample stacks (a process worker, its own), run the user's setup, then wait until every
+    worker has started."""
     if sink is not None:
         timeline.attach(sink if callable(sink) else partial(_put, sink))
+    if sample:
+        stacks.start_in_worker(task_roots(), user.path if user else None)
     if user is not None:
         usertask.prepare(user)
     barrier.wait(STARTUP_TIMEOUT_S)
@@ -267,13 +282,17 @@ def _run_chunk(
     tasks: list[tuple[Callable[..., dict[str, Any]], tuple[Any, ...]]],
 ) -> list[dict[str, Any]]:
     """Run a chunk of tasks where this is called (a pool worker): their records, in order;
-    a task that raises ends the chunk, naming its own number."""
+    a task that raises ends the chunk, naming its own number. A process worker's stack
+    samples come with the chunk's last record."""
     records = []
     for call, args in tasks:
         try:
             records.append(call(*args))
         except Exception as exc:
             raise _ChunkFailed(len(records), exc) from exc
+    sampler = stacks.in_this_worker()
+    if sampler is not None and records:
+        records[-1]["sampled"] = sampler.take().to_wire()
     return records
 
 

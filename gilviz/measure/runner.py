@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import BrokenExecutor
 from typing import IO, Any
 
-from gilviz.measure import environment, executors, reference, timeline, usage, usertask
+from gilviz.measure import environment, executors, reference, stacks, timeline, usage, usertask
 from gilviz.measure.deadline import TaskDeadline, end_my_group
 from gilviz.measure.echo_probe import EchoProbe
 from gilviz.measure.workloads import TARGET_TASK_S, WORKLOADS, EchoServer, checksum_of, cpu_task
@@ -186,6 +186,7 @@ class Experiment:
         live: LiveTimeline,
         echo: EchoProbe | None = None,
         deadline: TaskDeadline | None = None,
+        sampler: stacks.StackSampler | None = None,
     ) -> None:
         self.spec = spec
         self.emit = emit
@@ -193,6 +194,7 @@ class Experiment:
         self.live = live
         self.echo = echo
         self.deadline = deadline
+        self.sampler = sampler
         # A user's task has no entry in the catalogue, and needs none: nothing is calibrated.
         self.workload = WORKLOADS[spec.workload if spec.task is None else "cpu"]
 
@@ -212,7 +214,12 @@ class Experiment:
             self.task_s = task_s
             expected = reference.expected_checksum(self.spec.workload, size, arg)
             batch = executors.Batch(
-                self.spec.workload, size, self.spec.tasks, arg, record=self.spec.timeline
+                self.spec.workload,
+                size,
+                self.spec.tasks,
+                arg,
+                record=self.spec.timeline,
+                sample=self.sampler is not None,
             )
             runs = [_CellRuns(cell) for cell in self.spec.cells]
             self._rounds(runs, batch, matches_reference(expected))
@@ -302,6 +309,8 @@ class Experiment:
             self.probe.take()
             if self.echo is not None:
                 self.echo.begin()
+            if self.sampler is not None:
+                self.sampler.resume()
             watched = self.live.watching(collector, cell) if streaming else None
             if self.deadline is not None:
                 self.deadline.cell_started(cell)
@@ -329,6 +338,8 @@ class Experiment:
             return
         if self.deadline is not None:
             self.deadline.cell_ended()
+        if self.sampler is not None:  # the runner's own threads; process workers' came back
+            tally.sampled.add(self.sampler.take(pause=True))
         finished = None
         if batch.record:
             shared = timeline.shares_one_gil(cell.executor, environment.gil_enabled())
@@ -337,6 +348,7 @@ class Experiment:
             self.task_s = timing.wall_s / batch.tasks
         if repeat >= 0:
             runs.add(timing, tally, self.probe.take(), finished, batch.chunk)
+            runs.sampled.add(tally.sampled)
             if self.echo is not None:
                 runs.echo.extend(self.echo.take())
         self.emit.send(tally.progress(cell, self.probe.latest()))  # every cell run ends on one
@@ -371,7 +383,15 @@ class UserExperiment(Experiment):
         pickled = [len(pickle.dumps(value)) for value in inputs] or [0]
         self.crossing = _Crossing(round(sum(pickled) / len(pickled)))
         self.task_s = 0.0  # unknown until the serial baseline has run once
-        batch = executors.Batch(spec.task, 0, len(inputs), None, user=user, inputs=tuple(inputs))
+        batch = executors.Batch(
+            spec.task,
+            0,
+            len(inputs),
+            None,
+            user=user,
+            inputs=tuple(inputs),
+            sample=self.sampler is not None,
+        )
         runs = [_CellRuns(cell) for cell in spec.cells]
         for runs_of_cell in runs:
             if runs_of_cell.cell.executor == "asyncio" and not is_async:
@@ -452,6 +472,8 @@ class _CellRuns:
     """The echo probe's round trips, in ms (none unless the spec asks for it)."""
     chunk: int = 1
     """Tasks a pool worker was handed at once, in the last run."""
+    sampled: stacks.Sampled = dataclasses.field(default_factory=stacks.Sampled)
+    """The task threads' stack samples over the kept runs (none unless sampled)."""
 
     def add(
         self,
@@ -510,6 +532,7 @@ class _CellRuns:
             ),
             timeline=last.stored() if last else None,
             trace=last.intervals if last and trace else None,
+            sampled=self.sampled.to_wire() if self.sampled.samples else None,
         )
 
 
@@ -588,9 +611,12 @@ class _Tally:
         self.started = time.monotonic()
         self.workers: dict[tuple[int, int], list[float]] = {}
         self.records: list[dict[str, Any]] = []
+        self.sampled = stacks.Sampled()
 
     def add(self, record: dict[str, Any]) -> None:
         value = record.pop("value")
+        if sampled := record.pop("sampled", None):
+            self.sampled.add(stacks.Sampled.from_wire(sampled))
         if recorded := record.pop("timeline", None):
             self.collector.add((record["pid"], record["tid"]), recorded)
         ok = self.check(record["index"], value)
@@ -687,13 +713,18 @@ def main() -> int:  # pragma: no mutate block
         if echo is not None:
             echo.start()
         deadline = _deadline(spec, emit)
+        sampler = None
+        if (spec.stacks or spec.task is not None) and stacks.supported():
+            sampler = stacks.StackSampler(executors.task_roots(), spec.task_path or None)
+            sampler.start()
         started = [probe.native_id, watchdog.native_id, live.native_id]
         started += echo.native_ids if echo else []
+        started += [sampler.native_id] if sampler else []
         started += [deadline.native_id] if deadline else []
         service_tids = [threading.get_native_id(), *(tid for tid in started if tid is not None)]
         emit.send(events.Hello(os.getpid(), environment.describe(spec.start_method), service_tids))
         experiment = Experiment if spec.task is None else UserExperiment
-        experiment(spec, emit, probe, live, echo, deadline).run()
+        experiment(spec, emit, probe, live, echo, deadline, sampler).run()
         if echo is not None:
             echo.stop()
     except Refused as exc:

@@ -115,6 +115,9 @@ class CellMeasured:
     """Every classified interval of the last run, in µs: only when the spec asks (a trace)."""
     chunk: int = 1
     """Tasks a pool worker was handed at once (1 unless tasks were tinier than a hand-off)."""
+    sampled: dict[str, Any] | None = None
+    """The task threads' stack samples (`gilviz.measure.stacks.Sampled.to_wire`), when
+    sampled: ns per state and per user line."""
 
 
 @dataclass(frozen=True)

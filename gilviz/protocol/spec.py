@@ -92,6 +92,9 @@ class ExperimentSpec:
     echo_probe: bool = False
     """Also time round trips between two threads of the runner (a socket echo) while cells
     run: the latency an I/O thread sees under the cells' load."""
+    stacks: bool = False
+    """Also sample the task threads' stacks for built-in workloads (a user's function is
+    always sampled): their states without the recorder's stamps (`gilviz.measure.stacks`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

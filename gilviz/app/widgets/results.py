@@ -103,8 +103,14 @@ class ResultsLog(DataTable[str | Text]):
 
     @on(DataTable.RowSelected)
     def show_the_whole_verdict(self, event: DataTable.RowSelected) -> None:
-        """Enter shows the chosen row's verdict in full, however narrow the log."""
-        self.notify(self._verdict_at(event.cursor_row), title="verdict", timeout=8)
+        """Enter shows the chosen row's verdict in full, however narrow the log, and where
+        its time went when its stacks were sampled (a function of the user's)."""
+        row = event.cursor_row
+        result = self.kept[row][0] if 0 <= row < len(self.kept) else None
+        sampled = report.sampled_words(result) if result is not None else []
+        where = ["", "where the time went, from stack samples:", *sampled] if sampled else []
+        text = "\n".join([self._verdict_at(row), *where])
+        self.notify(text, title="verdict", timeout=8 + 2 * len(sampled), markup=False)
 
     def _verdict_at(self, row: int) -> str:
         cell = self.kept[row][1][-1] if 0 <= row < len(self.kept) else ""

@@ -1,0 +1,439 @@
+"""Where task threads spend their time, sampled from their stacks: for code gilviz did not write.
+
+Built-in workloads stamp their own progress (`timeline`); a user's function cannot. Instead a
+sampler thread wakes every 5-12 ms (at random, so it never keeps step with the 5 ms switch
+interval) and, holding the GIL, takes a snapshot of every thread's stack
+(`sys._current_frames()`). Holding the GIL is what makes a snapshot say something: a thread
+caught inside a call into C is in C that let the GIL go (C that keeps it cannot be caught
+midway), and a thread caught between two bytecodes was stopped to hand the GIL over.
+
+Time comes from the kernel: each task thread's CPU and run-queue nanoseconds since the last
+sample (`/proc/self/task/TID/schedstat`, exact); the rest of that interval it slept. The
+snapshot names the interval, from where the thread stands and from its state (`stat`) and
+system call (`syscall`):
+
+- CPU time: `c` (C with the GIL released) when it runs inside a call into C while the
+  sampler holds the GIL, `run` (holding the GIL: Python, or C that keeps it) when it stands
+  between two bytecodes; waiting inside a call, what it last ran;
+- run-queue time: `core`;
+- sleep: in a futex wait on the GIL, `gil`; on another futex, `lock` (a Lock, Queue or
+  Condition of the user's); in any other system call, `io`; between two bytecodes, `gil`.
+
+The GIL's futex addresses are learned, not assumed: at start a helper thread spins in Python
+while this one reads where it sleeps, and each thread seen asleep between two bytecodes adds
+its address. Linux only (elsewhere nothing is sampled). Standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import dis
+import os
+import platform
+import random
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from types import CodeType, FrameType
+from typing import Any
+
+INTERVAL_S = (0.005, 0.012)
+"""The sampler sleeps a random time in this range between samples."""
+STATES = ("run", "c", "io", "gil", "lock", "core")
+GIL_SPAN = 512
+"""A futex within this many bytes of a learned GIL address is one of the GIL's own words
+(its mutex and condition variables lie together in one small struct)."""
+FUTEX_CALLS = {"x86_64": {"202", "449"}, "aarch64": {"98", "449"}}.get(platform.machine(), set())
+"""System call numbers of futex and futex_waitv, which every lock and the GIL sleep in."""
+CALLS = frozenset(
+    [name for name in dis.opname if "CALL" in name] + ["BEFORE_WITH", "BEFORE_ASYNC_WITH"]
+)
+"""Opcodes a frame stands on while it waits for what it called (PRECALL on 3.11; `with
+lock:` calls the lock's `__enter__` from BEFORE_WITH)."""
+TOP_LINES = 10
+THREAD_CPU_CLOCK = 6
+"""Linux's clock id bits for a thread's CPU clock (CPUCLOCK_SCHED | CPUCLOCK_PERTHREAD_MASK)."""
+WATCH_US = 60
+"""How long a sample watches the task threads' CPU clocks while it holds the GIL (asleep, so
+it takes no core): a thread whose clock runs a third of that time or more runs without the
+GIL (one that just handed the GIL over also runs, a few µs, on its way back to sleep)."""
+
+
+def supported() -> bool:
+    return sys.platform == "linux" and os.path.exists(
+        f"/proc/self/task/{threading.get_native_id()}"
+    )
+
+
+@dataclass
+class Sampled:
+    """What the samples add up to: nanoseconds per state, and per user line."""
+
+    states: Counter[str] = field(default_factory=Counter)
+    samples: int = 0
+    lines: dict[tuple[str, int, str], Counter[str]] = field(default_factory=dict)
+    """(file, line, function) -> ns per state, and 'samples'."""
+
+    def add(self, other: Sampled) -> None:
+        self.states.update(other.states)
+        self.samples += other.samples
+        for where, counts in other.lines.items():
+            self.lines.setdefault(where, Counter()).update(counts)
+
+    def to_wire(self) -> dict[str, Any]:
+        """A plain form, for a pipe or JSON."""
+        return {
+            "states": dict(self.states),
+            "samples": self.samples,
+            "lines": [[*where, dict(counts)] for where, counts in self.lines.items()],
+        }
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Sampled:
+        lines = {(f, n, fn): Counter(counts) for f, n, fn, counts in data["lines"]}
+        return cls(Counter(data["states"]), data["samples"], lines)
+
+    def shares(self) -> dict[str, float]:
+        """Each state's share of the sampled time (empty when nothing was sampled)."""
+        total = sum(self.states.values())
+        return {s: self.states[s] / total for s in STATES} if total else {}
+
+    def hot_lines(self) -> list[dict[str, Any]]:
+        """The user's lines by time, most first: ms with the GIL (`run`), in C without it
+        (`c`), waiting (all the rest, and each kind of wait), and the samples each rests on."""
+        rows = []
+        for (path, line, function), counts in self.lines.items():
+            run, c = counts["run"], counts["c"]
+            waits = {s: counts[s] / 1e6 for s in STATES if s not in ("run", "c")}
+            row: dict[str, Any] = {"file": path, "line": line, "function": function}
+            row |= {"run_ms": run / 1e6, "c_ms": c / 1e6, "wait_ms": sum(waits.values())}
+            row |= {"waits_ms": waits, "samples": counts["samples"]}
+            rows.append((run + c + sum(counts[s] for s in waits), row))
+        rows.sort(key=lambda total_row: -total_row[0])
+        return [row for _, row in rows[:TOP_LINES]]
+
+
+def label(
+    running: bool, in_call: bool, syscall: str, gil: GilWords
+) -> tuple[str | None, str | None]:
+    """What a thread's CPU time and its sleep since the last sample were, from how the
+    snapshot found it: running (while the sampler held the GIL) or not, inside a call into C
+    or between bytecodes, and, not running, its system call as /proc gives it ('NR arg0 ...',
+    or 'running' for one on its way into or out of a wait). None where the snapshot cannot
+    tell: the CPU time of a thread waiting inside a call (it may have run C without the GIL
+    before it had to wait), the sleep of one that runs now or is between two waits."""
+    if running:
+        return ("c" if in_call else "run"), None
+    if not in_call:
+        return "run", "gil"
+    number, _, rest = syscall.partition(" ")
+    if not number.isdigit():
+        return None, None
+    if number not in FUTEX_CALLS:
+        return None, "io"
+    address = int(rest.split(" ", 1)[0], 16) if rest else 0
+    return None, "gil" if gil.holds(address) else "lock"
+
+
+class GilWords:
+    """The futex addresses the GIL's waiters sleep on, as learned."""
+
+    def __init__(self) -> None:
+        self.addresses: set[int] = set()
+
+    def learn(self, syscall: str) -> None:
+        number, _, rest = syscall.partition(" ")
+        if number in FUTEX_CALLS and rest:
+            self.addresses.add(int(rest.split(" ", 1)[0], 16))
+
+    def holds(self, address: int) -> bool:
+        return any(abs(address - known) <= GIL_SPAN for known in self.addresses)
+
+
+class _KeepingGil:
+    """libc's pread and usleep, called with the GIL kept (ctypes.PyDLL): os.pread lets the
+    GIL go, and a waiting thread would take it mid-sample and change what the sample reads;
+    usleep lets the CPU go while the GIL stays, so threads in C without it run meanwhile."""
+
+    def __init__(self) -> None:
+        libc = ctypes.PyDLL(None, use_errno=True)
+        self.pread = libc.pread
+        self.pread.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_long]
+        self.pread.restype = ctypes.c_ssize_t
+        self.usleep = libc.usleep
+        self.usleep.argtypes = [ctypes.c_uint]
+
+
+_keeping_gil = _KeepingGil() if sys.platform == "linux" else None
+
+
+def read_keeping_gil(fd: int, buffer: ctypes.Array[ctypes.c_char]) -> bytes:
+    """A /proc file's text, read without letting the GIL go."""
+    assert _keeping_gil is not None, "sampled on Linux only"
+    size = _keeping_gil.pread(fd, buffer, len(buffer), 0)
+    if size < 0:
+        raise OSError(ctypes.get_errno(), "pread failed")
+    return buffer.raw[:size]
+
+
+def sleep_keeping_gil(microseconds: int) -> None:
+    assert _keeping_gil is not None, "sampled on Linux only"
+    _keeping_gil.usleep(microseconds)
+
+
+class _Thread:
+    """One thread's clocks and /proc files, and its counters at the last sample."""
+
+    def __init__(self, tid: int) -> None:
+        self.clock = (~tid << 3) | THREAD_CPU_CLOCK  # what pthread_getcpuclockid gives
+        base = f"/proc/self/task/{tid}/"
+        self.fds = [os.open(base + name, os.O_RDONLY) for name in ("schedstat", "syscall")]
+        self.buffer = ctypes.create_string_buffer(512)
+        self.wall, self.cpu, self.queue = self.counters()
+        self.on_cpu, self.asleep = "run", "gil"
+        """What it last ran and slept in: the labels when a snapshot cannot tell."""
+
+    def counters(self) -> tuple[int, int, int]:
+        """When read, and the thread's CPU and run-queue ns so far."""
+        queued = int(read_keeping_gil(self.fds[0], self.buffer).split()[1])
+        return time.perf_counter_ns(), self.cpu_ns(), queued
+
+    def cpu_ns(self) -> int:
+        """Its CPU clock, exact even while it runs (schedstat's lags by up to a tick)."""
+        return time.clock_gettime_ns(self.clock)
+
+    def syscall(self) -> str:
+        return read_keeping_gil(self.fds[1], self.buffer).decode().strip()
+
+    def close(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+
+
+class StackSampler(threading.Thread):
+    """Samples the threads running tasks (a frame of `roots` on their stack) and any thread
+    standing in a file under `user_path` (threads the user's function started itself)."""
+
+    def __init__(self, roots: Iterable[CodeType], user_path: str | None = None) -> None:
+        super().__init__(name="gilviz-stacks", daemon=True)
+        self._roots = frozenset(roots)
+        self._user = os.path.join(os.path.abspath(user_path), "") if user_path else None
+        self._skip = tuple(
+            {os.path.dirname(os.path.dirname(__file__)), sys.prefix, sys.base_prefix}
+        )  # gilviz itself and the Python's own files (a venv inside the user's folder too)
+        self.gil = GilWords()
+        self._threads: dict[int, _Thread] = {}
+        self._sampled = Sampled()
+        self._lock = threading.Lock()
+        self._active = threading.Event()
+        self._fresh = False
+        self._stopping = False
+        self._native: dict[Any, int | None] = {}
+        """Python's thread idents to the kernel's thread ids."""
+
+    def run(self) -> None:
+        self._learn_gil()
+        while self._active.wait():
+            time.sleep(random.uniform(*INTERVAL_S))
+            if self._stopping:
+                return
+            self.sample()
+
+    def resume(self) -> None:
+        """Sample from now on, forgetting what was sampled before (and where each thread's
+        counters stood: the time while paused is no task's)."""
+        with self._lock:
+            self._sampled = Sampled()
+            self._fresh = True
+        self._active.set()
+
+    def take(self, pause: bool = False) -> Sampled:
+        """What was sampled since the last take; with `pause`, sample no more until resumed."""
+        if pause:
+            self._active.clear()
+        with self._lock:
+            taken, self._sampled = self._sampled, Sampled()
+        return taken
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._active.set()
+        self.join()
+        for thread in self._threads.values():
+            thread.close()
+
+    def sample(self) -> None:
+        """One snapshot: each task thread's interval since its last sample, labelled."""
+        with self._lock:
+            fresh, self._fresh = self._fresh, False
+        if fresh:
+            self._forget(list(self._threads))
+        seen = self._task_threads(sys._current_frames())
+        taken = Sampled()
+        try:
+            readings = [thread.counters() for thread, _, _ in seen]
+            # Between bytecodes, a thread waits for the GIL: its system call only teaches
+            # where the GIL's waiters sleep, until that is known.
+            learning = not self.gil.addresses
+            syscalls = [t.syscall() if c or learning else "" for t, c, _ in seen]
+            # Only a thread inside a call and in no system call may be running C without the
+            # GIL: watch, if there is one.
+            maybe = [
+                in_call and not syscall.partition(" ")[0].isdigit()
+                for (_, in_call, _), syscall in zip(seen, syscalls, strict=True)
+            ]
+            start = time.perf_counter_ns()
+            if any(maybe):
+                sleep_keeping_gil(WATCH_US)
+            watched = time.perf_counter_ns() - start
+            for (thread, in_call, line), syscall, could, reading in zip(
+                seen, syscalls, maybe, readings, strict=True
+            ):
+                running = could and thread.cpu_ns() - reading[1] >= watched // 3
+                self._count(thread, (in_call, running, syscall), line, reading, taken)
+        except (OSError, ValueError, IndexError):
+            self._forget_ended()  # a thread ended while it was read: this sample is lost
+            return
+        with self._lock:
+            self._sampled.add(taken)
+
+    def _task_threads(
+        self, frames: dict[int, FrameType]
+    ) -> list[tuple[_Thread, bool, tuple[str, int, str] | None]]:
+        """The threads a snapshot finds running tasks (or the user's own code): each with
+        whether it stands inside a call, and its innermost user line. A thread seen for the
+        first time only has its counters set."""
+        if not frames.keys() <= self._native.keys():
+            self._native = {t.ident: t.native_id for t in threading.enumerate()}
+        seen = []
+        for ident, frame in frames.items():
+            tid = self._native.get(ident)
+            if tid is None or tid == self.native_id:
+                continue
+            line, in_task = self._where(frame)
+            if not in_task and line is None:
+                continue
+            thread = self._threads.get(tid)
+            if thread is None:
+                with contextlib.suppress(OSError):  # it ended before it could be read
+                    self._threads[tid] = _Thread(tid)
+                continue
+            seen.append((thread, _in_call(frame), line))
+        return seen
+
+    def _count(
+        self,
+        thread: _Thread,
+        standing: tuple[bool, bool, str],
+        line: tuple[str, int, str] | None,
+        reading: tuple[int, int, int],
+        taken: Sampled,
+    ) -> None:
+        """Adds a thread's interval since its last sample, labelled by how it stands now:
+        inside a call or not, running or not, and its system call."""
+        now, cpu, queue = reading
+        in_call, running, syscall = standing
+        if not running and not in_call:
+            self.gil.learn(syscall)
+        seen_on_cpu, seen_asleep = label(running, in_call, syscall, self.gil)
+        cpu_state = thread.on_cpu = seen_on_cpu or thread.on_cpu
+        before, sleep_state = thread.asleep, seen_asleep or thread.asleep
+        spent = Counter({cpu_state: cpu - thread.cpu, "core": queue - thread.queue})
+        slept = max(0, (now - thread.wall) - (cpu - thread.cpu) - spent["core"])
+        spent[before] += slept // 2  # it changed somewhere in between: half to each
+        spent[sleep_state] += slept - slept // 2
+        thread.wall, thread.cpu, thread.queue, thread.asleep = now, cpu, queue, sleep_state
+        taken.states.update(spent)
+        taken.samples += 1
+        if line is not None:
+            counts = taken.lines.setdefault(line, Counter())
+            counts.update(spent)
+            counts["samples"] += 1
+
+    def _forget_ended(self) -> None:
+        alive = {t.native_id for t in threading.enumerate()}
+        self._forget([tid for tid in self._threads if tid not in alive])
+
+    def _forget(self, tids: list[int]) -> None:
+        for tid in tids:
+            self._threads.pop(tid).close()
+
+    def _where(self, frame: FrameType | None) -> tuple[tuple[str, int, str] | None, bool]:
+        """The innermost user line on a stack (None: none), and whether it runs a task."""
+        line = None
+        while frame is not None:
+            code = frame.f_code
+            if line is None and self._is_users(code.co_filename):
+                line = (code.co_filename, frame.f_lineno or 0, code.co_name)
+            if code in self._roots:
+                return line, True
+            frame = frame.f_back
+        return line, False
+
+    def _is_users(self, path: str) -> bool:
+        return (
+            self._user is not None
+            and path.startswith(self._user)
+            and not path.startswith(self._skip)
+            and "site-packages" not in path
+        )
+
+    def _learn_gil(self) -> None:
+        """Find the GIL's futex: a helper spins in Python, so whenever this thread has the
+        GIL back and reads the helper's system call, the helper is asleep waiting for it."""
+        if not FUTEX_CALLS:
+            return
+        spinning = True
+
+        def spin() -> None:
+            while spinning:
+                pass
+
+        helper = threading.Thread(target=spin, name="gilviz-gil-finder", daemon=True)
+        helper.start()
+        assert helper.native_id is not None
+        try:
+            fd = os.open(f"/proc/self/task/{helper.native_id}/syscall", os.O_RDONLY)
+        except OSError:
+            spinning = False
+            return
+        try:
+            buffer = ctypes.create_string_buffer(512)
+            for _ in range(20):  # pragma: no mutate (a bound: one read is usually enough)
+                time.sleep(0.001)  # the helper runs; this thread waits to get the GIL back
+                sleep_keeping_gil(200)  # the helper, on a core, goes to sleep on the GIL
+                self.gil.learn(read_keeping_gil(fd, buffer).decode())
+                if self.gil.addresses:
+                    return
+        finally:
+            spinning = False
+            os.close(fd)
+            helper.join()
+
+
+def _in_call(frame: FrameType) -> bool:
+    """Whether the innermost frame waits for a call into C to return."""
+    lasti = frame.f_lasti
+    code = frame.f_code.co_code
+    return 0 <= lasti < len(code) and dis.opname[code[lasti]] in CALLS
+
+
+_worker_sampler: list[StackSampler] = []
+
+
+def start_in_worker(roots: Iterable[CodeType], user_path: str | None) -> None:
+    """Sample this process (a pool worker) for as long as it lives."""
+    if supported():
+        sampler = StackSampler(roots, user_path)
+        sampler.start()
+        sampler.resume()
+        _worker_sampler.append(sampler)
+
+
+def in_this_worker() -> StackSampler | None:
+    """This pool worker's sampler (None in the runner, or where nothing is sampled)."""
+    return _worker_sampler[0] if _worker_sampler else None

@@ -1,0 +1,190 @@
+"""The stack sampler: what it calls each thread's time, for code that stamps nothing."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import threading
+import time
+import zlib
+from collections.abc import Callable
+
+import pytest
+
+from gilviz.analysis.engine import run_experiment
+from gilviz.analysis.results import Result
+from gilviz.measure import stacks, timeline
+from gilviz.measure.stacks import GilWords, Sampled, StackSampler, label
+from gilviz.protocol.spec import Cell, ExperimentSpec
+from tests.conftest import ROOT
+from tests.fixtures import usertasks
+
+pytestmark = pytest.mark.skipif(not stacks.supported(), reason="samples Linux's /proc")
+FUTEX = next(iter(stacks.FUTEX_CALLS), "202")
+
+
+def test_a_label_follows_where_the_thread_stands_and_what_it_sleeps_in():
+    gil = GilWords()
+    gil.learn(f"{FUTEX} 0x7f0000001000 0x89 0x0")
+    assert gil.holds(0x7F0000001000 + 64), "the GIL's mutex and condition lie together"
+    assert not gil.holds(0x5600000000)
+    assert label(True, True, "", gil) == ("c", None), "on a CPU inside C: the GIL let go"
+    assert label(True, False, "", gil) == ("run", None), "its sleep: unknown, as it runs"
+    assert label(False, False, f"{FUTEX} 0x5600000000", gil) == ("run", "gil"), "between bytecodes"
+    assert label(False, True, f"{FUTEX} 0x7f0000001040 0x0", gil) == (None, "gil")
+    assert label(False, True, f"{FUTEX} 0x5600000000 0x0", gil) == (None, "lock")
+    assert label(False, True, "230 0x1 0x0", gil) == (None, "io"), "clock_nanosleep"
+    assert label(False, True, "running", gil) == (None, None), "on its way into a wait"
+    assert label(False, False, "running", gil) == ("run", "gil"), "to or from the GIL"
+
+
+def spin(stop: threading.Event) -> None:
+    while not stop.is_set():
+        pass
+
+
+def squeeze(stop: threading.Event) -> None:
+    block = os.urandom(1 << 16) * 64  # 4 MB: each call is milliseconds in C without the GIL
+    while not stop.is_set():
+        zlib.compress(block, 6)
+
+
+def doze(stop: threading.Event) -> None:
+    while not stop.is_set():
+        time.sleep(0.002)
+
+
+def queue_for(lock: threading.Lock) -> Callable[[threading.Event], None]:
+    def wait(stop: threading.Event) -> None:
+        with lock:
+            pass
+
+    return wait
+
+
+def sampled(
+    *targets: Callable[[threading.Event], None], seconds: float = 0.5, lines: bool = False
+) -> Sampled:
+    """What a sampler makes of threads running `targets` for `seconds`; with `lines`, this
+    folder is the user's (this test's own thread, waiting, then has a line too)."""
+    stop = threading.Event()
+    user_path = os.path.dirname(__file__) if lines else None
+    sampler = StackSampler((target.__code__ for target in targets), user_path)
+    sampler.start()
+    threads = [threading.Thread(target=target, args=(stop,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    sampler.resume()
+    stop.wait(seconds)
+    taken = sampler.take(pause=True)
+    stop.set()
+    sampler.stop()
+    return taken
+
+
+def off_the_queue(taken: Sampled) -> dict[str, float]:
+    """Shares of the time not spent waiting for a core (a busy machine's, not the code's)."""
+    states = {s: taken.states[s] for s in stacks.STATES if s != "core"}
+    total = sum(states.values())
+    return {s: ns / total for s, ns in states.items()}
+
+
+def test_python_alone_runs_with_the_gil():
+    shares = off_the_queue(sampled(spin))
+    assert shares["run"] > 0.8, shares
+
+
+def test_two_python_threads_take_turns_on_the_gil():
+    taken = sampled(spin, spin)
+    shares = off_the_queue(taken)
+    assert shares["run"] == pytest.approx(0.5, abs=0.15), shares
+    assert shares["gil"] == pytest.approx(0.5, abs=0.15), shares
+    assert taken.samples >= 6, "the sampler gets the GIL at hand-offs"
+
+
+def in_c(taken: Sampled, function: Callable[..., object]) -> float:
+    """The share of a function's CPU time its lines spent in C without the GIL."""
+    lines = [row for row in taken.hot_lines() if row["function"] == function.__name__]
+    run, c = sum(row["run_ms"] for row in lines), sum(row["c_ms"] for row in lines)
+    assert run + c > 0, f"{function.__name__} was sampled running: {taken.hot_lines()}"
+    return float(c / (run + c))
+
+
+def test_zlib_runs_in_c_without_the_gil_beside_python_that_holds_it():
+    taken = sampled(spin, squeeze, lines=True)
+    assert in_c(taken, squeeze) > 0.5, taken.hot_lines()
+    assert in_c(taken, spin) < 0.1, taken.hot_lines()
+
+
+def test_a_sleep_is_io_and_a_held_lock_is_a_lock_wait():
+    lock = threading.Lock()
+    lock.acquire()
+    try:
+        dozing, queuing = off_the_queue(sampled(doze)), off_the_queue(sampled(queue_for(lock)))
+    finally:
+        lock.release()
+    assert dozing["io"] > 0.8, dozing
+    assert queuing["lock"] > 0.8, queuing
+
+
+def test_the_sampler_learns_the_gils_futex_before_it_samples():
+    sampler = StackSampler([])
+    sampler.start()
+    sampler.stop()
+    assert sampler.gil.addresses, "a helper spinning in Python showed where GIL waiters sleep"
+
+
+def recorder_shares(result: Result) -> dict[str, float]:
+    """The recorder's shares of the workers' busy time (idle left out, as the sampler does)."""
+    assert result.timeline is not None
+    totals = {state: 0.0 for state in timeline.STATES}
+    for worker in result.timeline["workers"]:
+        for state in timeline.STATES:
+            totals[state] += worker["shares"][state]
+    busy = sum(totals.values())
+    return {state: share / busy for state, share in totals.items()}
+
+
+@pytest.mark.parametrize("workload", ["cpu", "hash", "sleep", "mixed"])
+def test_the_samples_agree_with_the_recorders_stamps_in_the_same_cells(workload):
+    cells = (Cell("threads", 2), Cell("processes", 2))
+    spec = ExperimentSpec(workload, cells, tasks=8, repeat=1, warmup=0, task_s=0.1, stacks=True)
+    for result in run_experiment(spec).results:
+        assert result.sampled is not None, f"{result.title} was sampled"
+        sampled, stamped = result.sampled["shares"], recorder_shares(result)
+        for state in ("run", "c", "io"):
+            assert sampled[state] == pytest.approx(stamped[state], abs=0.1), (result.title, state)
+        # A stall is the GIL's or a core's: the recorder tells them apart by whether another
+        # worker ran meanwhile, the kernel by its run queue; on a busy machine they differ.
+        stalled = sampled["gil"] + sampled["core"] + sampled["lock"]
+        assert stalled == pytest.approx(stamped["gil"] + stamped["core"], abs=0.1), result.title
+
+
+def test_a_users_lock_is_a_lock_wait_on_the_line_that_waits():
+    task = f"{usertasks.__name__}:waits_its_turn"
+    cells = (Cell("serial", 1), Cell("threads", 2))
+    spec = ExperimentSpec(task, cells, tasks=8, repeat=1, warmup=0, task=task, task_path=str(ROOT))
+    serial, threads = run_experiment(spec).results
+    assert serial.sampled is not None and threads.sampled is not None
+    assert serial.sampled["shares"]["lock"] < 0.05, "alone, nothing waits for the lock"
+    assert threads.sampled["shares"]["lock"] > 0.25, "two threads: one waits while one sleeps"
+    assert threads.sampled["shares"]["io"] > 0.25
+    waiting = max(threads.hot_lines or [], key=lambda row: row["waits_ms"]["lock"])
+    source = inspect.getsource(usertasks.waits_its_turn).splitlines()
+    first = usertasks.waits_its_turn.__code__.co_firstlineno
+    assert waiting["line"] - first in {i for i, text in enumerate(source) if "with _turn" in text}
+    assert waiting["function"] == "waits_its_turn" and waiting["samples"] > 0
+
+
+def test_hot_lines_put_a_zlib_call_in_c_and_say_what_they_rest_on():
+    task = f"{usertasks.__name__}:compress"
+    cells = (Cell("serial", 1), Cell("threads", 2))  # the serial runs wait between theirs
+    spec = ExperimentSpec(task, cells, tasks=6, repeat=2, warmup=1, task=task, task_path=str(ROOT))
+    serial, _ = run_experiment(spec).results
+    top = (serial.hot_lines or [{}])[0]
+    assert top["file"].endswith("usertasks.py") and top["function"] == "compress"
+    assert top["c_ms"] > top["run_ms"], top
+    assert top["wait_ms"] < 0.2 * top["c_ms"], "alone, it waits for nothing, round after round"
+    assert top["samples"] >= 1
+    assert json.loads(json.dumps(serial.to_dict()))["hot_lines"][0] == top, "kept in the JSON"
