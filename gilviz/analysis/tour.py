@@ -7,14 +7,15 @@ turns on the GIL, processes running side by side, time waiting on I/O, time in C
 and the CPU pickling them took), and the speedup with the spread of its rounds. Both agree: the
 claim *holds here*, or is *contradicted* (with the measured reason, such as a free-threaded
 build). They disagree, or the speedup's runs fall on both sides of the line: the machine was
-*too noisy* to say, and both figures are shown. Other programs busy, or one usable core: it
-*cannot show*. The app (`t`) and `gilviz tour` share this module.
+*too noisy* to say, and both figures are shown; such a step runs once more with twice the
+rounds, and the second try concludes. Other programs busy, or one usable core: it *cannot
+show*. The app (`t`) and `gilviz tour` share this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gilviz.analysis.pythons import Python
 from gilviz.analysis.results import Result, gil_handoffs, mean_shares
@@ -275,6 +276,8 @@ class Outcome:
     conclusion: str
     measured: str = ""
     """The figure the closing table shows ('' : the step's speedup, or '-' without one)."""
+    tries: int = 1
+    """2 when the first try was too noisy to say and the step ran again (`again`)."""
 
     @property
     def figure(self) -> str:
@@ -416,6 +419,25 @@ def conclude_next(
     return conclude(step, cell, baseline)
 
 
+def again(job: Variant, outcome: Outcome) -> Variant | None:
+    """A step too noisy to say runs once more, with twice the rounds: the same experiment,
+    given more chances to show what it shows (None: it concluded, or this was its second try)."""
+    python, spec = job
+    if outcome.status != "too noisy" or outcome.tries > 1:
+        return None
+    return python, replace(spec, repeat=2 * spec.repeat)
+
+
+def second_try(outcome: Outcome, first: Outcome) -> Outcome:
+    """The second try's outcome, saying that it is one and what the first one measured."""
+    rounds = outcome.result.repeat if outcome.result else 0
+    said = (
+        f"Second try, with {rounds} rounds (the first was too noisy to say: "
+        f"{first.figure}). {outcome.conclusion}"
+    )
+    return replace(outcome, tries=2, conclusion=said)
+
+
 def spec_for(step: Step, workers: int, pace: Pace = Pace()) -> ExperimentSpec:
     """A small experiment for one step: the baseline and one cell, in rounds after a warm-up."""
     return ExperimentSpec(
@@ -444,7 +466,11 @@ def run_tour(
     while len(outcomes) < len(TITLES):
         job = next_job(outcomes, cores, pythons, pace)
         results = run(job[1], job[0]) if job else None
-        outcomes.append(conclude_next(outcomes, results, pythons))
+        outcome = conclude_next(outcomes, results, pythons)
+        if job and (retry := again(job, outcome)):
+            first, retried = outcome, run(retry[1], retry[0])
+            outcome = second_try(conclude_next(outcomes, retried, pythons), first)
+        outcomes.append(outcome)
     return outcomes
 
 

@@ -168,8 +168,9 @@ class Running:
         host = self.host
         host.live = None
         host.timeline_panel.stop("cancelled" if finished.cancelled else "stopped")
+        again = None
         if host.tour_panel.running:
-            host.tour_panel.finished(finished.results)
+            again = host.tour_panel.finished(finished.results, finished.cancelled)
         host.sampler.detach()
         host.pacing.go_live(False)  # and redraw now: no stale worker rows until the next tick
         ended, words = live.ending(finished)  # where it ended, not the last tick's view
@@ -177,3 +178,5 @@ class Running:
         host.progress.status = words
         if finished.error:
             host.notify(finished.error, title="experiment failed", severity="error")
+        if again is not None:  # a tour step too noisy to say runs once more
+            self.start([again])

@@ -34,6 +34,10 @@ class TourPanel(Static):
         self.outcomes: list[tour.Outcome] = []
         self.running = False
         self.pythons: list[Python] = []
+        self.job: Variant | None = None
+        """What the running step runs."""
+        self.first_try: tour.Outcome | None = None
+        """The running step's first try, when it was too noisy to say and runs again."""
 
     @property
     def steps(self) -> int:
@@ -41,6 +45,7 @@ class TourPanel(Static):
 
     def begin(self, pythons: list[Python]) -> None:
         self.shown, self.outcomes, self.running = -1, [], False
+        self.job, self.first_try = None, None
         self.pythons = pythons
         self._draw()
 
@@ -53,7 +58,7 @@ class TourPanel(Static):
             job = tour.next_job(self.outcomes, cores, self.pythons, pace)
             if job is None:
                 self.outcomes.append(tour.conclude_next(self.outcomes, None, self.pythons))
-            self.running = job is not None
+            self.running, self.job = job is not None, job
         self._draw()
         return job
 
@@ -61,11 +66,21 @@ class TourPanel(Static):
         self.shown = max(-1, self.shown - 1)
         self._draw()
 
-    def finished(self, results: list[Result]) -> None:
-        """The running step's experiment ended: conclude from its results."""
-        self.outcomes.append(tour.conclude_next(self.outcomes, results, self.pythons))
-        self.running = False
+    def finished(self, results: list[Result], cancelled: bool = False) -> Variant | None:
+        """The running step's experiment ended: conclude from its results, or, when they
+        were too noisy to say, what to run again (with twice the rounds)."""
+        outcome = tour.conclude_next(self.outcomes, results, self.pythons)
+        retry = None if cancelled or self.job is None else tour.again(self.job, outcome)
+        if retry is not None and self.first_try is None:
+            self.first_try, self.job = outcome, retry
+            self._draw()
+            return retry
+        if self.first_try is not None:
+            outcome = tour.second_try(outcome, self.first_try)
+        self.outcomes.append(outcome)
+        self.running, self.job, self.first_try = False, None, None
         self._draw()
+        return None
 
     def _draw(self) -> None:
         if self.shown < 0:
@@ -84,6 +99,11 @@ class TourPanel(Static):
             self.border_title = f"Tour {self.shown + 1}/{self.steps} · {title}"
             outcome = self.outcomes[self.shown] if self.shown < len(self.outcomes) else None
             then = outcome.conclusion if outcome else "Running it now…"
+            if outcome is None and self.first_try is not None:
+                then = (
+                    f"Too noisy to say on a first try ({self.first_try.figure}): running it "
+                    "again with twice the rounds…"
+                )
             text = f"{tour.ALL_STEPS[self.shown].claim}\n→ {then}"
         self.border_subtitle = KEYS
         self.update(text)
