@@ -646,7 +646,9 @@ async def test_your_own_function_from_the_palette_runs_in_the_runner_only(tmp_pa
         await finish(app, pilot)
         assert [r.workload for r in app.kept.results] == [task, task]
         assert all(r.checksum_ok and r.task_hash for r in app.kept.results)
-        assert "your code stamps no states" in app.timeline_panel.text()
+        assert "your code stamps no states; clock and CPU time" in app.timeline_panel.text(), (
+            "tasks of microseconds: no stack was sampled"
+        )
     assert "tests.fixtures.app_task" not in sys.modules, "never imported in the app's process"
 
 
@@ -680,13 +682,20 @@ async def test_enter_on_a_sampled_row_says_where_its_time_went(tmp_path):
     hot |= {"run_ms": 204.0, "c_ms": 0.0, "wait_ms": 234.0, "samples": 7}
     hot |= {"waits_ms": {"gil": 234.0, "lock": 0.0, "io": 0.0, "core": 0.0}}
     shares = {"run": 0.47, "c": 0.0, "io": 0.0, "gil": 0.53, "lock": 0.0, "core": 0.0}
-    sampled = make_result(sampled={"shares": shares, "samples": 7}, hot_lines=[hot])
+    sampled = make_result(
+        sampled={"shares": shares, "samples": 7}, hot_lines=[hot], task_hash="0123456789ab"
+    )
     app = make_app(tmp_path)
     async with app.run_test(notifications=True) as pilot:
         log = app.query_one(ResultsLog)
         log.add_result(sampled)
         log.focus()
         await pilot.press("enter")
+        app.timeline_panel.show_result(sampled)
+        await pilot.pause()
+        shown = app.timeline_panel.text()
+        assert "stamps no states. Where its time went, from stack samples:" in shown
+        assert "threads x2: with the GIL 47% · waiting for the GIL 53% (7 samples)" in shown
         assert await toast_says(pilot, "waiting for the GIL 53%")
         assert await toast_says(pilot, "json_parse.py:11 in parse: with the GIL 204 ms")
 

@@ -24,7 +24,9 @@ LABEL_WIDTH = 8
 EMPTY = "Each worker gets a lane here while a run goes: r runs one."
 
 
-UNSTAMPED = "No lanes: your code stamps no states; clock and CPU time give its figures."
+UNSTAMPED = "No lanes: your code stamps no states; its stack samples show when the cell ends."
+SAMPLED = "No lanes: your code stamps no states. Where its time went, from stack samples:"
+UNSAMPLED = "No lanes: your code stamps no states; clock and CPU time give its figures."
 
 
 @dataclass
@@ -177,7 +179,7 @@ class TimelinePanel(LinesPanel):
         if len(shown) < len(views):
             title += f" · a lane per {-(-len(views) // len(shown))} workers"
         self._titles(f"Timeline · {title}" if title else "Timeline", figures)
-        lines = [_lane_line(view) for view in shown] if shown else [Text(self._empty_words())]
+        lines = [_lane_line(view) for view in shown] or [Text(w) for w in self._empty_words()]
         if self.live is not None:  # room for the lanes still to come: the height holds
             lines += [Text("")] * (self.rows - len(lines))
         return [*lines, _legend(width)] if shown or self.live is not None else lines
@@ -188,16 +190,18 @@ class TimelinePanel(LinesPanel):
             self._shown_titles = (title, subtitle)
             self.border_title, self.border_subtitle = title, subtitle
 
-    def _empty_words(self) -> str:
+    def _empty_words(self) -> list[str]:
+        """What the panel says where it has no lanes, a line each."""
         if self.live is not None and not self.stamped:
-            return UNSTAMPED
+            return [UNSTAMPED]
         if self.live is not None:
-            return "Starting the workers: their lanes appear with their first stamps."
+            return ["Starting the workers: their lanes appear with their first stamps."]
         if self.result is not None and self.result.task_hash is not None:
-            return UNSTAMPED
+            sampled = report.sampled_words(self.result, 1)
+            return [SAMPLED, *sampled] if sampled else [UNSAMPLED]
         if self.result is not None:
-            return "No timeline was recorded for this row."
-        return EMPTY
+            return ["No timeline was recorded for this row."]
+        return [EMPTY]
 
     def _views(self, columns: int) -> tuple[list[lanes.LaneView], str, str]:
         live, result = self.live, self.result
