@@ -50,6 +50,12 @@ def squeeze(stop: threading.Event) -> None:
         zlib.compress(block, 6)
 
 
+def keep(stop: threading.Event) -> None:
+    numbers = list(range(300_000, 0, -1))
+    while not stop.is_set():
+        sorted(numbers)  # C that keeps the GIL: milliseconds a call
+
+
 def doze(stop: threading.Event) -> None:
     while not stop.is_set():
         time.sleep(0.002)
@@ -115,6 +121,13 @@ def test_zlib_runs_in_c_without_the_gil_beside_python_that_holds_it():
     taken = sampled(spin, squeeze, lines=True)
     assert in_c(taken, squeeze) > 0.5, taken.hot_lines()
     assert in_c(taken, spin) < 0.1, taken.hot_lines()
+
+
+def test_c_that_keeps_the_gil_is_not_taken_for_c_that_lets_it_go():
+    """Caught inside the call it just returned from, on its way back to wait for the GIL: its
+    CPU clock stands still while the sampler holds the GIL."""
+    taken = sampled(keep, lines=True)
+    assert in_c(taken, keep) < 0.2, taken.hot_lines()
 
 
 def test_a_sleep_is_io_and_a_held_lock_is_a_lock_wait():
