@@ -194,7 +194,8 @@ def test_hot_lines_put_a_zlib_call_in_c_and_say_what_they_rest_on():
     task = f"{usertasks.__name__}:compress"
     cells = (Cell("serial", 1), Cell("threads", 2))  # the serial runs wait between theirs
     spec = ExperimentSpec(task, cells, tasks=6, repeat=2, warmup=1, task=task, task_path=str(ROOT))
-    serial, _ = run_experiment(spec).results
+    serial, threads = run_experiment(spec).results
+    assert threads.sampled is not None, "a new pool's threads, though they reuse dead idents"
     top = (serial.hot_lines or [{}])[0]
     assert top["file"].endswith("usertasks.py") and top["function"] == "compress"
     assert top["c_ms"] > top["run_ms"], top

@@ -272,6 +272,7 @@ class StackSampler(threading.Thread):
             fresh, self._fresh = self._fresh, False
         if fresh:
             self._forget(list(self._threads))
+            self._native = {}  # a new pool's threads may reuse a dead thread's ident
         seen = self._task_threads(sys._current_frames())
         taken = Sampled()
         try:
