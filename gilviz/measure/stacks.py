@@ -26,7 +26,6 @@ its address. Linux only (elsewhere nothing is sampled). Standard library only.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import dis
 import os
@@ -320,8 +319,10 @@ class StackSampler(threading.Thread):
                 continue
             thread = self._threads.get(tid)
             if thread is None:
-                with contextlib.suppress(OSError):  # it ended before it could be read
+                try:
                     self._threads[tid] = _Thread(tid)
+                except OSError:  # it ended, or its ident is a dead thread's, reused: look again
+                    del self._native[ident]
                 continue
             seen.append((thread, _in_call(frame), line))
         return seen
