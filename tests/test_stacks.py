@@ -202,3 +202,14 @@ def test_hot_lines_put_a_zlib_call_in_c_and_say_what_they_rest_on():
     assert top["wait_ms"] < 0.2 * top["c_ms"], "alone, it waits for nothing, round after round"
     assert top["samples"] >= 1
     assert json.loads(json.dumps(serial.to_dict()))["hot_lines"][0] == top, "kept in the JSON"
+
+
+def test_a_workers_setup_before_its_first_task_is_no_tasks_time():
+    task, setup = f"{usertasks.__name__}:compress", f"{usertasks.__name__}:slow_setup"
+    cells = (Cell("threads", 2), Cell("processes", 2))
+    spec = ExperimentSpec(
+        task, cells, tasks=12, repeat=1, warmup=0, task=task, setup=setup, task_path=str(ROOT)
+    )
+    for result in run_experiment(spec).results:
+        functions = {row["function"] for row in result.hot_lines or []}
+        assert "slow_setup" not in functions and "compress" in functions, result.title

@@ -150,6 +150,10 @@ def task_roots() -> list[CodeType]:
     return [function.__code__ for function in found]
 
 
+SETUPS = [usertask.prepare.__code__]
+"""Where a worker runs the user's setup: outside a task (unless a task called it)."""
+
+
 def _meet(
     barrier: Any,
     sink: timeline.Sink | Any | None = None,
@@ -162,7 +166,7 @@ def _meet(
     if sink is not None:
         timeline.attach(sink if callable(sink) else partial(_put, sink))
     if sample:
-        stacks.start_in_worker(task_roots(), user.path if user else None)
+        stacks.start_in_worker(task_roots(), user.path if user else None, SETUPS)
     if user is not None:
         usertask.prepare(user)
     barrier.wait(STARTUP_TIMEOUT_S)

@@ -715,7 +715,8 @@ def main() -> int:  # pragma: no mutate block
         deadline = _deadline(spec, emit)
         sampler = None
         if (spec.stacks or spec.task is not None) and stacks.supported():
-            sampler = stacks.StackSampler(executors.task_roots(), spec.task_path or None)
+            roots, path = executors.task_roots(), spec.task_path or None
+            sampler = stacks.StackSampler(roots, path, executors.SETUPS)
             sampler.start()
         started = [probe.native_id, watchdog.native_id, live.native_id]
         started += echo.native_ids if echo else []

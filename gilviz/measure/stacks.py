@@ -217,9 +217,16 @@ class StackSampler(threading.Thread):
     """Samples the threads running tasks (a frame of `roots` on their stack) and any thread
     standing in a file under `user_path` (threads the user's function started itself)."""
 
-    def __init__(self, roots: Iterable[CodeType], user_path: str | None = None) -> None:
+    def __init__(
+        self,
+        roots: Iterable[CodeType],
+        user_path: str | None = None,
+        setups: Iterable[CodeType] = (),
+    ) -> None:
         super().__init__(name="gilviz-stacks", daemon=True)
         self._roots = frozenset(roots)
+        self._setups = frozenset(setups)
+        """A worker's setup before its first task: the user's code, but no task's time."""
         self._user = os.path.join(os.path.abspath(user_path), "") if user_path else None
         self._skip = tuple(
             {os.path.dirname(os.path.dirname(__file__)), sys.prefix, sys.base_prefix}
@@ -366,15 +373,16 @@ class StackSampler(threading.Thread):
 
     def _where(self, frame: FrameType | None) -> tuple[tuple[str, int, str] | None, bool]:
         """The innermost user line on a stack (None: none), and whether it runs a task."""
-        line = None
+        line, setup = None, False
         while frame is not None:
             code = frame.f_code
             if line is None and self._is_users(code.co_filename):
                 line = (code.co_filename, frame.f_lineno or 0, code.co_name)
             if code in self._roots:
                 return line, True
+            setup = setup or code in self._setups
             frame = frame.f_back
-        return line, False
+        return (None if setup else line), False
 
     def _is_users(self, path: str) -> bool:
         return (
@@ -427,10 +435,12 @@ def _in_call(frame: FrameType) -> bool:
 _worker_sampler: list[StackSampler] = []
 
 
-def start_in_worker(roots: Iterable[CodeType], user_path: str | None) -> None:
+def start_in_worker(
+    roots: Iterable[CodeType], user_path: str | None, setups: Iterable[CodeType]
+) -> None:
     """Sample this process (a pool worker) for as long as it lives."""
     if supported():
-        sampler = StackSampler(roots, user_path)
+        sampler = StackSampler(roots, user_path, setups)
         sampler.start()
         sampler.resume()
         _worker_sampler.append(sampler)
