@@ -37,6 +37,10 @@ def test_a_label_follows_where_the_thread_stands_and_what_it_sleeps_in():
     assert label(False, True, "230 0x1 0x0", gil) == (None, "io"), "clock_nanosleep"
     assert label(False, True, "running", gil) == (None, None), "on its way into a wait"
     assert label(False, False, "running", gil) == ("run", "gil"), "to or from the GIL"
+    unknown = GilWords()
+    assert label(False, True, f"{FUTEX} 0x5600000000 0x0", unknown) == (None, None), (
+        "a futex, before the GIL's is known, is no lock"
+    )
 
 
 def spin(stop: threading.Event) -> None:

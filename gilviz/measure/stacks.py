@@ -21,7 +21,8 @@ system call (`syscall`):
 
 The GIL's futex addresses are learned, not assumed: at start a helper thread spins in Python
 while this one reads where it sleeps, and each thread seen asleep between two bytecodes adds
-its address. Linux only (elsewhere nothing is sampled). Standard library only.
+its address; until one is known, a futex wait inside a call is no lock, only unknown. Linux
+only (elsewhere nothing is sampled). Standard library only.
 """
 
 from __future__ import annotations
@@ -134,6 +135,8 @@ def label(
         return None, None
     if number not in FUTEX_CALLS:
         return None, "io"
+    if not gil.addresses:  # a futex, but whose is not known yet
+        return None, None
     address = int(rest.split(" ", 1)[0], 16) if rest else 0
     return None, "gil" if gil.holds(address) else "lock"
 
@@ -413,7 +416,7 @@ class StackSampler(threading.Thread):
             return
         try:
             buffer = ctypes.create_string_buffer(512)
-            for _ in range(20):  # pragma: no mutate (a bound: one read is usually enough)
+            for _ in range(50):  # pragma: no mutate (a bound: one read is usually enough)
                 time.sleep(0.001)  # the helper runs; this thread waits to get the GIL back
                 sleep_keeping_gil(200)  # the helper, on a core, goes to sleep on the GIL
                 self.gil.learn(read_keeping_gil(fd, buffer).decode())
