@@ -91,7 +91,8 @@ class Result:
     hot_lines: list[dict[str, Any]] | None = None
     """A user's function's lines by time, most first: file, line, function, run_ms (with the
     GIL), c_ms (in C without it), wait_ms and waits_ms (by kind: gil, lock, io, core), and
-    the samples each rests on."""
+    the samples each rests on. The ms are of the time the samples cover: a thread is counted
+    from its first sighting in a run, so they add up to less than the cell's wall time."""
     task_hash: str | None = None
     """For a user's function (its name is the workload): a short hash of its source, so
     results of an edited function do not mix with the old ones."""
