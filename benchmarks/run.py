@@ -691,13 +691,15 @@ def tours(count: int) -> None:
         took.append(time.monotonic() - start)
         for counter, outcome in zip(seen, outcomes, strict=True):
             counter[outcome.status] += 1
+            counter["second try"] += outcome.tries > 1
     print(
         f"\n## {count} headless tours (repeat {tour.REPEAT}, quick pace), "
         f"each {spread(took, '{:.1f}')} s: what each step concluded"
     )
-    print(f"{'step':<34}" + "".join(f"{status:>14}" for status in tour.STATUSES))
+    columns = (*tour.STATUSES, "second try")
+    print(f"{'step':<34}" + "".join(f"{status:>14}" for status in columns))
     for n, (title, counter) in enumerate(zip(tour.TITLES, seen, strict=True), 1):
-        print(f"{f'{n}. {title}':<34}" + "".join(f"{counter[s]:>14}" for s in tour.STATUSES))
+        print(f"{f'{n}. {title}':<34}" + "".join(f"{counter[s]:>14}" for s in columns))
     held = sum(seen[n - 1]["holds"] for n in (1, 2, 3, 4, 7))
     wrong = sum(seen[n - 1]["contradicted"] for n in (1, 2, 3, 4, 7))
     quiet = "ok" if held == 5 * count else f"MISSES: {5 * count - held} of {5 * count} did not hold"
