@@ -7,17 +7,23 @@ interval) and, holding the GIL, takes a snapshot of every thread's stack
 caught inside a call into C is in C that let the GIL go (C that keeps it cannot be caught
 midway), and a thread caught between two bytecodes was stopped to hand the GIL over.
 
-Time comes from the kernel: each task thread's CPU and run-queue nanoseconds since the last
-sample (`/proc/self/task/TID/schedstat`, exact); the rest of that interval it slept. The
-snapshot names the interval, from where the thread stands and from its state (`stat`) and
-system call (`syscall`):
+Time comes from the kernel, exactly: each task thread's CPU clock and its run-queue time
+(`/proc/self/task/TID/schedstat`) since the last sample; the rest of that interval it slept.
+The snapshot names the interval, from where the thread stands, whether its CPU clock runs
+while the sampler holds the GIL (watched for WATCH_US, only for a thread inside a call and in
+no system call), and its system call (`/proc/self/task/TID/syscall`, read with the GIL kept):
 
 - CPU time: `c` (C with the GIL released) when it runs inside a call into C while the
   sampler holds the GIL, `run` (holding the GIL: Python, or C that keeps it) when it stands
   between two bytecodes; waiting inside a call, what it last ran;
 - run-queue time: `core`;
 - sleep: in a futex wait on the GIL, `gil`; on another futex, `lock` (a Lock, Queue or
-  Condition of the user's); in any other system call, `io`; between two bytecodes, `gil`.
+  Condition of the user's); in any other system call, `io`; between two bytecodes, `gil`;
+  running, or between one wait and the next, what it last slept in (an interval whose two
+  ends differ is split between them).
+
+A thread counts while a task runs in it (a frame of the task roots on its stack), or while it
+stands in the user's files outside a worker's setup (threads the user's function started).
 
 The GIL's futex addresses are learned, not assumed: at start a helper thread spins in Python
 while this one reads where it sleeps, and each thread seen asleep between two bytecodes adds
