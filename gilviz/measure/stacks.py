@@ -35,8 +35,8 @@ from __future__ import annotations
 
 import ctypes
 import dis
+import functools
 import os
-import platform
 import random
 import sys
 import threading
@@ -53,7 +53,7 @@ STATES = ("run", "c", "io", "gil", "lock", "core")
 GIL_SPAN = 512
 """A futex within this many bytes of a learned GIL address is one of the GIL's own words
 (its mutex and condition variables lie together in one small struct)."""
-FUTEX_CALLS = {"x86_64": {"202", "449"}, "aarch64": {"98", "449"}}.get(platform.machine(), set())
+FUTEX_CALLS = {"x86_64": {"202", "449"}, "aarch64": {"98", "449"}}.get(os.uname().machine, set())
 """System call numbers of futex and futex_waitv, which every lock and the GIL sleep in."""
 CALLS = frozenset(
     [name for name in dis.opname if "CALL" in name] + ["BEFORE_WITH", "BEFORE_ASYNC_WITH"]
@@ -136,15 +136,24 @@ def label(
         return ("c" if in_call else "run"), None
     if not in_call:
         return "run", "gil"
-    number, _, rest = syscall.partition(" ")
-    if not number.isdigit():
+    blocked = blocked_in(syscall)
+    if blocked is None:
         return None, None
+    number, first = blocked
     if number not in FUTEX_CALLS:
         return None, "io"
     if not gil.addresses:  # a futex, but whose is not known yet
         return None, None
-    address = int(rest.split(" ", 1)[0], 16) if rest else 0
-    return None, "gil" if gil.holds(address) else "lock"
+    return None, "gil" if gil.holds(first) else "lock"
+
+
+def blocked_in(syscall: str) -> tuple[str, int] | None:
+    """The system call a thread sleeps in, from /proc's 'NR arg0 ...': its number and first
+    argument (a futex's address); None for 'running', a thread in none."""
+    number, _, rest = syscall.partition(" ")
+    if not number.isdigit():
+        return None
+    return number, int(rest.split(" ", 1)[0], 16) if rest else 0
 
 
 class GilWords:
@@ -154,12 +163,18 @@ class GilWords:
         self.addresses: set[int] = set()
 
     def learn(self, syscall: str) -> None:
-        number, _, rest = syscall.partition(" ")
-        if number in FUTEX_CALLS and rest:
-            self.addresses.add(int(rest.split(" ", 1)[0], 16))
+        blocked = blocked_in(syscall)
+        if blocked is not None and blocked[0] in FUTEX_CALLS:
+            self.addresses.add(blocked[1])
 
     def holds(self, address: int) -> bool:
         return any(abs(address - known) <= GIL_SPAN for known in self.addresses)
+
+
+@functools.cache
+def _keeping_gil() -> _KeepingGil:
+    """Made when first sampled, not when imported (the app imports `Sampled` only)."""
+    return _KeepingGil()
 
 
 class _KeepingGil:
@@ -176,21 +191,16 @@ class _KeepingGil:
         self.usleep.argtypes = [ctypes.c_uint]
 
 
-_keeping_gil = _KeepingGil() if sys.platform == "linux" else None
-
-
 def read_keeping_gil(fd: int, buffer: ctypes.Array[ctypes.c_char]) -> bytes:
     """A /proc file's text, read without letting the GIL go."""
-    assert _keeping_gil is not None, "sampled on Linux only"
-    size = _keeping_gil.pread(fd, buffer, len(buffer), 0)
+    size = _keeping_gil().pread(fd, buffer, len(buffer), 0)
     if size < 0:
         raise OSError(ctypes.get_errno(), "pread failed")
     return buffer.raw[:size]
 
 
 def sleep_keeping_gil(microseconds: int) -> None:
-    assert _keeping_gil is not None, "sampled on Linux only"
-    _keeping_gil.usleep(microseconds)
+    _keeping_gil().usleep(microseconds)
 
 
 class _Thread:
@@ -299,7 +309,7 @@ class StackSampler(threading.Thread):
             # Only a thread inside a call and in no system call may be running C without the
             # GIL: watch, if there is one.
             maybe = [
-                in_call and not syscall.partition(" ")[0].isdigit()
+                in_call and blocked_in(syscall) is None
                 for (_, in_call, _), syscall in zip(seen, syscalls, strict=True)
             ]
             start = time.perf_counter_ns()
