@@ -158,6 +158,9 @@ SAMPLED_WORDS = {
 """How a person reads each sampled state (`gilviz.measure.stacks`)."""
 
 
+SAMPLED_HEADING = "where the time went, from stack samples (ms: of the time they cover):"
+
+
 def sampled_words(result: Result, top: int = 3) -> list[str]:
     """Where a cell's task threads spent their time, from stack samples: the shares, then its
     hottest lines of the user's ('' lines: nothing was sampled)."""

@@ -106,10 +106,7 @@ def print_table(results: list[Result], timelines: bool = False) -> None:
         console.print(f"→ {advise(members).words}", highlight=False)
         sampled = [line for r in members for line in report.sampled_words(r)]
         if sampled:
-            console.print(
-                "where the time went, from stack samples (ms: of the time they cover):",
-                highlight=False,
-            )
+            console.print(report.SAMPLED_HEADING, highlight=False)
             for line in sampled:
                 console.print(f"  {line}", highlight=False, markup=False)
         if timelines:

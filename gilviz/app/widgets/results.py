@@ -108,8 +108,7 @@ class ResultsLog(DataTable[str | Text]):
         row = event.cursor_row
         result = self.kept[row][0] if 0 <= row < len(self.kept) else None
         sampled = report.sampled_words(result) if result is not None else []
-        heading = "where the time went, from stack samples (ms: of the time they cover):"
-        where = ["", heading, *sampled] if sampled else []
+        where = ["", report.SAMPLED_HEADING, *sampled] if sampled else []
         text = "\n".join([self._verdict_at(row), *where])
         self.notify(text, title="verdict", timeout=8 + 2 * len(sampled), markup=False)
 
