@@ -646,7 +646,7 @@ async def test_your_own_function_from_the_palette_runs_in_the_runner_only(tmp_pa
         await finish(app, pilot)
         assert [r.workload for r in app.kept.results] == [task, task]
         assert all(r.checksum_ok and r.task_hash for r in app.kept.results)
-        assert "your code stamps no states; clock and CPU time" in app.timeline_panel.text(), (
+        assert "no stack sample caught this cell's threads" in app.timeline_panel.text(), (
             "tasks of microseconds: no stack was sampled"
         )
     assert "tests.fixtures.app_task" not in sys.modules, "never imported in the app's process"
@@ -694,7 +694,7 @@ async def test_enter_on_a_sampled_row_says_where_its_time_went(tmp_path):
         app.timeline_panel.show_result(sampled)
         await pilot.pause()
         shown = app.timeline_panel.text()
-        assert "stamps no states. Where its time went, from stack samples:" in shown
+        assert "No lanes were kept. Where the function's time went, from stack samples:" in shown
         assert "threads x2: with the GIL 47% · waiting for the GIL 53% (7 samples)" in shown
         assert await toast_says(pilot, "waiting for the GIL 53%")
         assert await toast_says(pilot, "json_parse.py:11 in parse: with the GIL 204 ms")

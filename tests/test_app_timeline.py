@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from gilviz.analysis import lanes
 from gilviz.analysis.store import ResultStore
 from gilviz.app.app import GilvizApp
 from gilviz.app.choice import Choice
@@ -201,3 +202,46 @@ async def test_at_the_smallest_size_a_run_keeps_a_result_row_in_view(tmp_path):
         assert log.scrollable_content_region.height - log.header_height >= 1, "a row in view"
         await pilot.press("escape")
         await finish(app, pilot)
+
+
+def test_live_rows_of_the_functions_own_threads_hold_them_one_after_another():
+    from gilviz.app.widgets.timeline import LIVE_COLUMN_US, LiveLanes
+    from gilviz.measure.timeline import IO, LOCK, RUN
+    from gilviz.protocol.events import TimelineUpdate
+    from gilviz.protocol.spec import Cell
+
+    col = LIVE_COLUMN_US
+    live = LiveLanes("serial x1 on mod:f", shared_gil=True, sampled=True)
+    worker = (0, 7, [IO, 0, 2 * col, LOCK, 2 * col, 8 * col])
+    first = (1, 7, [RUN, 0, 3 * col])  # a helper
+    second = (2, 7, [RUN, 4 * col, 6 * col])  # the next call's, after it: the same row
+    beside = (3, 7, [RUN, 5 * col, 8 * col])  # at once with the second: a row of its own
+    live.add(TimelineUpdate(Cell("serial", 1), 8 * col, [worker, first], own=[1]))
+    live.add(TimelineUpdate(Cell("serial", 1), 8 * col, [second, beside], own=[2, 3]))
+    drawn = live.view(0, 8)
+    assert [(view.label, view.own) for view in drawn] == [
+        ("w1", False),
+        ("own1", True),
+        ("own2", True),
+    ]
+    glyphs = ["".join(glyph for glyph, _ in lanes.strip(view.columns)) for view in drawn]
+    assert glyphs == ["··══════", "███ ██  ", "     ███"]
+
+
+async def test_a_users_function_gets_live_lanes_from_samples_then_its_own_threads_lanes(tmp_path):
+    task = "tests.fixtures.usertasks:spins_in_a_helper"
+    app = make_app(tmp_path, Choice(task, "processes", 1, tasks=8, repeat=1))
+    async with app.run_test(size=(120, 36)) as pilot:
+        panel = app.query_one(TimelinePanel)
+        await pilot.press("r")
+
+        def live_lanes() -> bool:
+            app.pacing.tick()
+            return "w1" in panel_text(app) and str(panel.border_subtitle) == "live"
+
+        await until(pilot, live_lanes, "a live lane from the samples")
+        await finish(app, pilot)
+        assert panel.result is app.kept.results[-1] and panel.result.executor == "processes"
+        assert "from stack samples" in str(panel.border_subtitle)
+        shown = panel_text(app)
+        assert "\nown1" in shown and "═ lock wait" in shown, shown

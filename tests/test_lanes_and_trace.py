@@ -9,6 +9,7 @@ import pytest
 from gilviz.analysis import lanes
 from gilviz.analysis.trace import chrome_trace
 from gilviz.cli.main import main
+from gilviz.measure import timeline
 from gilviz.measure.timeline import IO, RUN, STALL, STATES, C, Collector, bin_intervals
 from tests.conftest import make_result
 
@@ -159,3 +160,51 @@ def test_trace_into_a_missing_folder_is_refused_before_running(tmp_path, capsys)
     with pytest.raises(SystemExit) as exit_info:
         main(["run", "--trace", str(tmp_path / "nope" / "t.json")])
     assert exit_info.value.code == 2 and "no folder" in capsys.readouterr().err
+
+
+def test_sampled_live_lanes_are_drawn_as_sampled_and_own_threads_come_last():
+    # A lock wait and a wait for a core, told apart by the kernel: nothing to sort.
+    sampled = live(
+        (1, [(timeline.LOCK, 0, 100)]),
+        (1, [(RUN, 0, 100)]),
+        (1, [(timeline.CORE, 0, 100)]),
+        columns=1,
+    )
+    drawn = lanes.from_live(sampled, shared_gil=True, sampled=True, own=frozenset({0}))
+    assert [(v.label, v.own) for v in drawn] == [("w1", False), ("w2", False), ("own1", True)]
+    assert [lanes.strip(v.columns)[0] for v in drawn] == [
+        ("█", "run"),
+        ("~", "core"),
+        ("═", "lock"),
+    ]
+
+
+def test_own_threads_share_lanes_apart_from_the_workers():
+    views = [lanes.LaneView(f"w{i + 1}", [shares(run=1.0)]) for i in range(20)]
+    views += [lanes.LaneView(f"own{i + 1}", [shares(gil=1.0)], own=True) for i in range(6)]
+    drawn = lanes.aggregate(views)
+    assert len(drawn) == 16
+    assert [v.label for v in drawn if v.own] == ["own1", "own2-3", "own4", "own5-6"]
+    assert all(lanes.strip(v.columns) == [("─", "gil")] for v in drawn if v.own), "not averaged in"
+
+
+def test_the_legend_names_a_lock_wait_only_where_a_lane_shows_one():
+    plain = [lanes.LaneView("w1", [shares(run=1.0)])]
+    locked = [lanes.LaneView("w1", [shares(lock=0.6, run=0.4)])]
+    assert not lanes.shows_lock(plain) and lanes.shows_lock(locked)
+    assert "lock wait" not in lanes.text_block("t", plain, 120)
+    assert "waiting on a lock" in lanes.text_block("t", locked, 200)
+
+
+def test_a_trace_names_the_functions_own_threads_and_its_lock_waits():
+    collector = Collector()
+    collector.add_sampled((1, 1), [timeline.LOCK, 0, 80 * MS, RUN, 80 * MS, 100 * MS], False)
+    collector.add_sampled((1, 2), [RUN, 0, 80 * MS], True)
+    cell = collector.finish(shared_gil=True)
+    result = make_result(timeline=cell.stored(), overlap=cell.overlap, handoffs_per_s=None)
+    data = chrome_trace([(result, cell.intervals)])
+    slices = check_chrome_trace(json.loads(json.dumps(data)))
+    threads = [e["args"]["name"] for e in data["traceEvents"] if e["name"] == "thread_name"]
+    assert threads == ["worker 1", "own thread 1"]
+    assert "waiting on a lock" in {s["name"] for s in slices}
+    assert [s["args"]["lanes_from"] for s in slices if s["cat"] == "cell"] == ["samples"] * 2

@@ -25,7 +25,7 @@ ONE_OF_EACH = [
     events.TaskFound("mymodule:work", "0123456789ab", 8, is_async=False),
     events.CellStarted(CELL, -1),
     events.Progress(CELL, 3, 8, 2, 4.5, 0.25),
-    events.TimelineUpdate(CELL, 1200, [[0, 4242, [0, 10, 20]]]),  # type: ignore[list-item]
+    events.TimelineUpdate(CELL, 1200, [[0, 4242, [0, 10, 20]]], [0]),  # type: ignore[list-item]
     events.CellMeasured(
         CELL, 8, 1000, [0.5], [0.01], [0.9], [1.0], 0.1, 0, 0, [], [], 4.0, 9.0, trace=[[[0, 0, 5]]]
     ),

@@ -217,3 +217,77 @@ def test_a_workers_setup_before_its_first_task_is_no_tasks_time():
     for result in run_experiment(spec).results:
         functions = {row["function"] for row in result.hot_lines or []}
         assert "slow_setup" not in functions and "compress" in functions, result.title
+
+
+def test_lay_out_puts_the_parts_end_to_end_and_cuts_them_at_the_end():
+    parts = [("io", 3), ("core", 0), ("run", 4), ("run", 2), ("gil", 5)]
+    code = timeline.STATES.index
+    assert stacks.lay_out(10, 20, parts) == [
+        code("io"),
+        10,
+        13,
+        code("run"),
+        13,
+        19,
+        code("gil"),
+        19,
+        20,
+    ]
+
+
+def user_cells(task: str, *cells: Cell, tasks: int = 4) -> list[Result]:
+    spec = ExperimentSpec(
+        task, cells, tasks=tasks, repeat=1, warmup=0, task=task, task_path=str(ROOT)
+    )
+    return run_experiment(spec).results
+
+
+def segments(bins: str, count: int) -> list[float]:
+    """The mean share (0..1) of each of `count` equal parts of a stored lane's bins, its
+    middle half only (the samples place a change within 5-12 ms, not exactly)."""
+    size = len(bins) / count
+    means = []
+    for k in range(count):
+        lo, hi = round((k + 0.25) * size), round((k + 0.75) * size)
+        means.append(sum(int(level) for level in bins[lo:hi]) / 9 / max(1, hi - lo))
+    return means
+
+
+@pytest.mark.parametrize("cell", [Cell("serial", 1), Cell("processes", 1)])
+def test_a_users_lane_shows_each_state_when_it_happened(cell):
+    result = user_cells(f"{usertasks.__name__}:sleeps_then_spins", cell)[-1]  # after serial
+    assert result.timeline is not None and result.timeline["source"] == "samples"
+    [lane] = result.timeline["lanes"]
+    zeros = "0" * timeline.STORED_BINS
+    io, run, gil, core = (
+        segments(lane["bins"].get(state, zeros), 8) for state in ("io", "run", "gil", "core")
+    )
+    # 4 tasks of 60 ms on I/O then 60 ms in Python: 8 parts alternate (the span starts within
+    # a sample of the first task and ends with the last). On a busy machine Python waits for
+    # a core (or for the GIL while a core is taken from the sampler's holder) part of its time.
+    assert all(io[k] > 0.6 for k in range(0, 8, 2)), io
+    assert all(run[k] + gil[k] + core[k] > 0.6 and run[k] > 0.2 for k in range(1, 8, 2)), run
+    assert result.handoffs_per_s is None
+
+
+@pytest.mark.parametrize("cell", [Cell("serial", 1), Cell("processes", 2)])
+def test_threads_the_function_starts_get_lanes_of_their_own(cell):
+    result = user_cells(f"{usertasks.__name__}:spins_in_a_helper", cell, tasks=6)[-1]
+    assert result.timeline is not None
+    workers = result.timeline["workers"]
+    own = [w for w in workers if w.get("own")]
+    span = result.timeline["span_s"]
+    # Each helper spins 40 ms by the clock: on a core, or waiting for one (or for the GIL,
+    # while another thread of its process holds it), all of it busy.
+    busy = sum(w["shares"][s] for w in own for s in ("run", "gil", "core")) * span
+    assert len(own) >= 3, "a helper a task, each a thread of its own (seen at least once)"
+    assert busy >= 0.5 * 6 * 0.04, "most of each helper's 40 ms is sampled"
+    assert sum(w["shares"]["run"] for w in own) > 0, "and some of it in Python"
+    waited = [w["shares"]["lock"] for w in workers if not w.get("own")]
+    assert max(waited) > 0.2, "the task waits in join: a lock"
+    labels = [lane["label"] for lane in result.timeline["lanes"]]
+    assert labels[: cell.workers] == [f"w{i + 1}" for i in range(cell.workers)]
+    own_lanes = [lane for lane in result.timeline["lanes"] if lane.get("own")]
+    assert own_lanes and own_lanes[0]["label"] == "own1"
+    assert sum(lane["threads"] for lane in own_lanes) == len(own), "packed, none lost"
+    assert len(own_lanes) <= cell.workers + 1, "one after another, helpers share a row"

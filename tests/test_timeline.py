@@ -259,3 +259,69 @@ def test_a_collector_keeps_live_updates_only_when_streaming():
     for collector in (quiet, streaming):
         collector.add((1, 1), [RUN, 0, MS])
     assert quiet.take_new() == [] and len(streaming.take_new()) == 1
+
+
+# --- lanes from stack samples (a user's function) ---------------------------------------
+
+
+def test_sampled_lanes_come_classified_and_count_no_handoffs():
+    collector = Collector()
+    # Two threads of one process, a GIL wait beside the other's run: stamps would be sorted
+    # by overlap, samples were sorted by the kernel (a lock wait, a core wait) and stay so.
+    collector.add_sampled((1, 1), [RUN, 0, 40 * MS, timeline.LOCK, 40 * MS, 100 * MS], False)
+    collector.add_sampled((1, 2), [CORE, 0, 40 * MS, RUN, 40 * MS, 70 * MS], False)
+    collector.add_sampled((1, 2), [GIL, 70 * MS, 100 * MS], False)  # nobody ran: still the GIL's
+    cell = collector.finish(shared_gil=True)
+    first, second = (worker["shares"] for worker in cell.workers)
+    assert first["run"] == pytest.approx(0.4) and first["lock"] == pytest.approx(0.6)
+    assert second["core"] == pytest.approx(0.4) and second["gil"] == pytest.approx(0.3)
+    assert cell.intervals[1][-1] == (GIL, 70_000, 100_000), "drawn as sampled"
+    assert cell.handoffs_per_s is None, "a sample every 5-12 ms misses most hand-offs"
+    assert cell.overlap == pytest.approx(0.7)
+    stored = cell.stored()
+    assert stored["source"] == "samples"
+    assert set(stored["lanes"][0]["bins"]) == {"run", "lock"}, "a state never in is left out"
+
+
+def test_a_stamped_timeline_says_so_and_counts_its_handoffs():
+    collector = Collector()
+    collector.add((1, 1), [RUN, 0, 50 * MS, STALL, 50 * MS, 100 * MS])
+    collector.add((1, 2), [STALL, 0, 50 * MS, RUN, 50 * MS, 100 * MS])
+    cell = collector.finish(shared_gil=True)
+    assert cell.stored()["source"] == "stamps" and cell.handoffs_per_s == pytest.approx(20.0)
+
+
+def test_the_functions_own_threads_come_after_the_workers_packed_one_after_another():
+    collector = Collector()
+    collector.add_sampled((1, 9), [RUN, 0, 30 * MS], True)  # a helper, seen first
+    collector.add_sampled((1, 1), [IO, 0, 100 * MS], False)
+    collector.add_sampled((1, 10), [RUN, 40 * MS, 70 * MS], True)  # the next call's helper
+    collector.add_sampled((1, 11), [RUN, 50 * MS, 100 * MS], True)  # beside it
+    cell = collector.finish(shared_gil=True)
+    assert [worker.get("own", False) for worker in cell.workers] == [False, True, True, True]
+    assert cell.own == 3
+    stored = cell.stored()
+    assert [(lane["label"], lane.get("threads")) for lane in stored["lanes"]] == [
+        ("w1", None),
+        ("own1", 2),
+        ("own2", 1),
+    ]
+    row = stored["lanes"][1]["bins"]["run"]
+    assert row[: timeline.STORED_BINS * 3 // 10].strip("9") == "", "the first helper's run"
+    assert row[timeline.STORED_BINS * 4 // 10 : timeline.STORED_BINS * 7 // 10].strip("9") == ""
+
+
+def test_pack_puts_a_lane_in_the_first_row_free_when_it_starts():
+    lanes = [[(RUN, 0, 10)], [(RUN, 5, 20)], [(RUN, 10, 30)], [], [(RUN, 25, 40)]]
+    rows = timeline.pack(lanes)
+    assert [(count, [iv[1] for iv in row]) for row, count in rows] == [
+        (2, [0, 10]),
+        (2, [5, 25]),
+    ]
+
+
+def test_stored_groups_keep_the_own_threads_apart_from_the_workers():
+    groups = timeline.stored_groups(20, 6)
+    assert [label for *_, label in groups][-5:] == ["w19-20", "own1", "own2-3", "own4", "own5-6"]
+    assert groups[-4][:2] == (20, 21), "own lanes are numbered from the first after the workers"
+    assert timeline.stored_groups(2, 0) == [(0, 1, "w1"), (1, 2, "w2")]

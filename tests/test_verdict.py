@@ -625,3 +625,32 @@ def test_stack_samples_show_c_that_let_the_gil_go():
     assert "the C code ran without the GIL (90% of its threads' time, most at mymod.py:12, 1.4" in (
         words
     )
+
+
+def test_lanes_from_samples_leave_the_words_to_the_samples_and_count_no_handoffs():
+    from_samples = timeline(run=0.5, gil=0.5) | {"source": "samples"}
+    figures = {"records": TURNS, "overlap": 1.0, "handoffs_per_s": None, "timeline": from_samples}
+    held = verdict(make_result(**figures, sampled=sampled(run=0.52, gil=0.47), hot_lines=HOT))
+    assert "hand-offs" not in held, "a sample every 5-12 ms counts no hand-offs"
+    assert held.endswith("waited for it 47%, most at mymod.py:12 (7 stack samples)")
+    few = verdict(make_result(**figures, sampled=sampled(samples=4, run=0.52, gil=0.47)))
+    assert "tasks were under way at once" in few, "the records speak where samples are too few"
+    c_heavy = {"speedup": 1.9, "efficiency": 0.95, "parallelism": 1.4, "overlap": 1.9}
+    c_lanes = timeline(c=0.9) | {"source": "samples"}
+    words = verdict(
+        make_result(**c_heavy, timeline=c_lanes, sampled=sampled(c=0.9, run=0.1), hot_lines=HOT)
+    )
+    assert "90% of its threads' time, most at mymod.py:12" in words, "the samples name the line"
+
+
+def test_work_done_in_the_functions_own_threads_is_not_called_waiting():
+    own_threads = {"speedup": 1.9, "efficiency": 0.95, "parallelism": 0.01, "wall_s": 0.25}
+    words = verdict(make_result(**own_threads, process_cpu_s=0.45))
+    assert words.endswith(
+        "the tasks' threads mostly waited (0.0 cores busy) while the run kept 1.8 cores busy: "
+        "the work ran in threads of the function's own"
+    )
+    waited = verdict(make_result(**own_threads, process_cpu_s=0.01))
+    assert waited.endswith(
+        "the tasks mostly waited, which needs neither a core nor the GIL (0.0 cores busy)"
+    )

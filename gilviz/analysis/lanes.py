@@ -12,21 +12,31 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gilviz.measure.timeline import CORE, GIL, STALL, STATES, STORED_LANES, group_lanes
+from gilviz.measure.timeline import CORE, GIL, LOCK, STALL, STATES, STORED_LANES, stored_groups
 
 HEIGHTS = "▁▂▃▄▅▆▇█"
-GLYPHS = {"c": "▒", "io": "·", "gil": "─", "core": "~", "idle": " "}
+GLYPHS = {"c": "▒", "io": "·", "gil": "─", "core": "~", "lock": "═", "idle": " "}
 PART_C = "░"
 """C code for part of the column (under half): lighter, like the lower run bars."""
-STYLES = {"run": "green", "c": "cyan", "io": "blue", "gil": "red", "core": "yellow", "idle": ""}
+STYLES = {
+    "run": "green",
+    "c": "cyan",
+    "io": "blue",
+    "gil": "red",
+    "core": "yellow",
+    "lock": "magenta",
+    "idle": "",
+}
 LEGEND = (
     ("▁▄█", "run", "running Python (height: share of the time)", "Python"),
     ("▒░", "c", "C code, GIL released", "C"),
     ("·", "io", "waiting on I/O", "I/O"),
     ("─", "gil", "waiting for the GIL", "GIL wait"),
     ("~", "core", "waiting for a core", "core wait"),
+    ("═", "lock", "waiting on a lock", "lock wait"),
 )
-"""(glyphs, state, long words, short words) in the order the legend shows them."""
+"""(glyphs, state, long words, short words) in the order the legend shows them; a lock wait
+only where a lane shows one (only a user's function, sampled, can)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,8 @@ class LaneView:
 
     label: str
     columns: list[list[float]]
+    own: bool = False
+    """A thread the user's function started itself, not a worker."""
 
 
 def glyph(shares: Sequence[float]) -> tuple[str, str]:
@@ -58,10 +70,11 @@ def from_stored(stored: dict[str, Any], width: int) -> list[LaneView]:
     """Lanes of a result's stored timeline, fitted to `width` columns."""
     views = []
     for lane in stored.get("lanes", []):
-        bins = lane["bins"]
+        bins = lane["bins"]  # a state the lane was never in has none
         count = len(next(iter(bins.values()), ""))
-        decoded = [[int(bins[name][i]) / 9 for name in STATES] for i in range(count)]
-        views.append(LaneView(lane["label"], _refit(decoded, width)))
+        zeros = "0" * count
+        decoded = [[int(bins.get(name, zeros)[i]) / 9 for name in STATES] for i in range(count)]
+        views.append(LaneView(lane["label"], _refit(decoded, width), lane.get("own", False)))
     return views
 
 
@@ -79,15 +92,26 @@ def _refit(columns: list[list[float]], width: int) -> list[list[float]]:
     return out
 
 
-def from_live(binned: dict[int, tuple[int, list[list[float]]]], shared_gil: bool) -> list[LaneView]:
+def from_live(
+    binned: dict[int, tuple[int, list[list[float]]]],
+    shared_gil: bool,
+    sampled: bool = False,
+    own: frozenset[int] = frozenset(),
+) -> list[LaneView]:
     """Lanes from live columns of raw shares ({index: (pid, columns)}, a STALL still unsorted
-    in the GIL slot).
+    in the GIL slot), workers first, then the user's `own` threads.
 
     A stall is drawn as a GIL wait where another worker of the same process ran Python in the
     same column (and the workers share a GIL), else as a wait for a core: the runner's exact
-    classification, at the resolution of a column.
+    classification, at the resolution of a column. `sampled` lanes come classified.
     """
-    indices = sorted(binned)
+    workers = sorted(i for i in binned if i not in own)
+    threads = sorted(i for i in binned if i in own)
+    labels = {i: f"w{n + 1}" for n, i in enumerate(workers)}
+    labels |= {i: f"own{n + 1}" for n, i in enumerate(threads)}
+    if sampled:
+        return [LaneView(labels[i], binned[i][1], i in own) for i in workers + threads]
+    indices = workers + threads
     ran: dict[int, list[float]] = {}  # per process, the Python run by all its lanes, by column
     for i in indices:
         pid, columns = binned[i]
@@ -104,29 +128,38 @@ def from_live(binned: dict[int, tuple[int, list[list[float]]]], shared_gil: bool
             others_ran = shared_gil and ran[pid][column] - shares[0] > 1e-9
             shares[GIL if others_ran else CORE] += stalled
             resolved.append(shares)
-        views.append(LaneView(f"w{i + 1}", resolved))
+        views.append(LaneView(labels[i], resolved, i in own))
     return views
 
 
 def aggregate(views: list[LaneView], most: int = STORED_LANES) -> list[LaneView]:
-    """At most `most` lanes: above that, each lane averages a run of neighbouring workers."""
+    """At most `most` lanes: above that, each lane averages a run of neighbouring workers
+    (and of the user's own threads, which come last)."""
     if len(views) <= most:
         return views
+    own = sum(view.own for view in views)
     out = []
-    for first, last, label in group_lanes(len(views), most):
+    for first, last, label in stored_groups(len(views) - own, own, most):
         group = views[first:last]
         columns = [
             [sum(v.columns[c][s] for v in group) / len(group) for s in range(len(STATES))]
             for c in range(len(group[0].columns))
         ]
-        out.append(LaneView(label, columns))
+        out.append(LaneView(label, columns, group[0].own))
     return out
 
 
-def legend_items(width: int) -> list[tuple[str, str, str]]:
-    """(glyphs, state, words) for a legend fitting `width` columns: long words if they fit."""
+def shows_lock(views: Iterable[LaneView]) -> bool:
+    """Whether any lane shows a lock wait somewhere (the legend then explains it)."""
+    return any(column[LOCK] > 0 for view in views for column in view.columns)
+
+
+def legend_items(width: int, lock: bool = False) -> list[tuple[str, str, str]]:
+    """(glyphs, state, words) for a legend fitting `width` columns: long words if they fit;
+    the lock wait's only with `lock`."""
+    shown = LEGEND if lock else LEGEND[:-1]
     for words in (2, 3):
-        items = [(item[0], item[1], item[words]) for item in LEGEND]
+        items = [(item[0], item[1], item[words]) for item in shown]
         if sum(len(g) + len(w) + 3 for g, _, w in items) <= width:
             return items
     return items
@@ -138,5 +171,6 @@ def text_block(title: str, views: list[LaneView], width: int) -> str:
     lines = [title]
     for view in views:
         lines.append(f"  {view.label:<{label_width}}" + "".join(g for g, _ in strip(view.columns)))
-    lines.append("  " + "   ".join(f"{g} {w}" for g, _, w in legend_items(width - 2)))
+    items = legend_items(width - 2, shows_lock(views))
+    lines.append("  " + "   ".join(f"{g} {w}" for g, _, w in items))
     return "\n".join(lines)

@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from gilviz.analysis.advice import advise
-from gilviz.analysis.results import TIMELINE_SHARES, Result, gil_handoffs, mean_shares
+from gilviz.analysis.results import (
+    TIMELINE_SHARES,
+    Result,
+    gil_handoffs,
+    mean_shares,
+    stamped,
+)
 from gilviz.measure.environment import python_label
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -140,11 +146,12 @@ def switch_sweep_rows(results: Sequence[Result]) -> list[tuple[str, ...]]:
 
 def timeline_words(result: Result) -> str:
     """A recorded timeline's figures: 'overlap 1.00 · 160 hand-offs/s · 1.20 s' (hand-offs
-    only where threads take turns on one GIL)."""
+    only where threads take turns on one GIL, and counted: lanes from stack samples say so)."""
     assert result.timeline is not None and result.overlap is not None
     handoffs = gil_handoffs(result)
     turns = "" if handoffs is None else f" · {handoffs:.0f} hand-offs/s"
-    return f"overlap {result.overlap:.2f}{turns} · {result.timeline['span_s']:.2f} s"
+    source = "" if stamped(result) else " · from stack samples"
+    return f"overlap {result.overlap:.2f}{turns} · {result.timeline['span_s']:.2f} s{source}"
 
 
 SAMPLED_WORDS = {

@@ -259,17 +259,25 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-TIMELINE_SHARES = ("run", "c", "io", "gil", "core", "idle")
+TIMELINE_SHARES = ("run", "c", "io", "gil", "core", "lock", "idle")
 
 
 def mean_shares(result: Result) -> dict[str, float] | None:
-    """The workers' mean share of the cell in each timeline state (None: no timeline)."""
-    workers = (result.timeline or {}).get("workers")
+    """The workers' mean share of the cell in each timeline state (None: no timeline); the
+    threads a user's function started itself are not workers."""
+    workers = [w for w in (result.timeline or {}).get("workers", []) if not w.get("own")]
     if not workers:
         return None
     return {
-        s: round(sum(w["shares"][s] for w in workers) / len(workers), 4) for s in TIMELINE_SHARES
+        s: round(sum(w["shares"].get(s, 0.0) for w in workers) / len(workers), 4)
+        for s in TIMELINE_SHARES
     }
+
+
+def stamped(result: Result) -> bool:
+    """Whether the result's timeline comes from its tasks' own stamps (a built-in workload),
+    not from stack samples (a user's function) or nowhere."""
+    return result.timeline is not None and result.timeline.get("source", "stamps") == "stamps"
 
 
 def gil_wait_share(result: Result) -> float | None:

@@ -1,6 +1,7 @@
 """Recorded timelines as a Chrome trace-event file, which Perfetto and chrome://tracing open.
 
-Each cell is a process (named like "threads x2 on cpu"), each worker a thread track; on every
+Each cell is a process (named like "threads x2 on cpu"), each worker a thread track (and each
+thread a user's function started itself, "own thread 1", after them); on every
 track the cell is a parent slice and each state interval a child slice inside it. Cells follow
 one another in time, as they ran. Format: the Trace Event Format's JSON object form.
 """
@@ -18,6 +19,7 @@ STATE_NAMES = {
     "io": "waiting on I/O",
     "gil": "waiting for the GIL",
     "core": "waiting for a core",
+    "lock": "waiting on a lock",
 }
 GAP_US = 10_000
 """Space between two cells on the time axis."""
@@ -38,9 +40,11 @@ def chrome_trace(cells: list[tuple[Result, list[list[tuple[int, int, int]]]]]) -
             "handoffs_per_s": result.handoffs_per_s,
             "speedup": result.speedup,
             "wall_s": result.wall_s,
+            "lanes_from": (result.timeline or {}).get("source", "stamps"),
         }
-        for tid, lane in enumerate(lanes, 1):
-            events.append(_meta("thread_name", pid, tid, name=f"worker {tid}"))
+        names = _lane_names(result, len(lanes))
+        for tid, (lane, lane_name) in enumerate(zip(lanes, names, strict=True), 1):
+            events.append(_meta("thread_name", pid, tid, name=lane_name))
             events.append(_slice(name, "cell", pid, tid, offset, span, figures))
             for state, lo, hi in lane:
                 label = STATE_NAMES[STATES[state]]
@@ -48,6 +52,15 @@ def chrome_trace(cells: list[tuple[Result, list[list[tuple[int, int, int]]]]]) -
         offset += span + GAP_US
     env = cells[0][0].env if cells else {}
     return {"traceEvents": events, "displayTimeUnit": "ms", "otherData": {"gilviz_env": env}}
+
+
+def _lane_names(result: Result, count: int) -> list[str]:
+    """'worker 1', 'worker 2', then 'own thread 1' for the threads a user's function started."""
+    workers = (result.timeline or {}).get("workers", [])
+    own = sum(1 for worker in workers if worker.get("own"))
+    return [f"worker {i + 1}" for i in range(count - own)] + [
+        f"own thread {i + 1}" for i in range(own)
+    ]
 
 
 def _meta(kind: str, pid: int, tid: int, **args: Any) -> dict[str, Any]:

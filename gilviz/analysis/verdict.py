@@ -17,6 +17,7 @@ from gilviz.analysis.results import (
     gil_wait_share,
     in_flight,
     mean_shares,
+    stamped,
 )
 
 NEAR_IDEAL = 0.9
@@ -142,6 +143,12 @@ RELEASED_BUSY = 1.5
 def _why_parallel(r: Result) -> str:
     busy = f"{r.parallelism:.1f} cores busy"
     if r.speedup and r.parallelism < 0.5 * r.speedup:
+        whole = r.process_cpu_s / r.wall_s if r.process_cpu_s and r.wall_s else 0.0
+        if whole >= 0.5 * r.speedup:  # the work ran in threads the tasks' threads waited for
+            return (
+                f"the tasks' threads mostly waited ({busy}) while the run kept {whole:.1f} "
+                "cores busy: the work ran in threads of the function's own"
+            )
         return f"the tasks mostly waited, which needs neither a core nor the GIL ({busy})"
     if r.executor == "processes":
         return f"each process has its own GIL ({busy})"
@@ -149,7 +156,7 @@ def _why_parallel(r: Result) -> str:
         return f"each interpreter has its own GIL ({busy})"
     if not r.env.get("gil_enabled", True):
         return f"the GIL is off in this free-threaded build ({busy})"
-    shares = mean_shares(r)
+    shares = mean_shares(r) if stamped(r) else None  # else the samples' words, with a line
     if shares is not None and shares["c"] >= 0.5:
         return f"the C code ran without the GIL ({shares['c']:.0%} of the time in C, {busy})"
     sampled = sampled_shares(r)
@@ -181,9 +188,10 @@ def _why_no_gain(r: Result) -> str:
 
 
 def took_turns(r: Result) -> str | None:
-    """The timeline's evidence that threads took turns on the GIL, in words, if it shows that."""
+    """The stamped timeline's evidence that threads took turns on the GIL, in words, if it
+    shows that (lanes from samples count no hand-offs: their samples speak instead)."""
     waited = gil_wait_share(r)
-    if r.overlap is None or waited is None or r.overlap > 1.15 or waited < 0.1:
+    if not stamped(r) or r.overlap is None or waited is None or r.overlap > 1.15 or waited < 0.1:
         return None
     return (
         f"{r.workers} threads took turns on the GIL: {r.overlap:.1f} ran at a time, "
@@ -239,10 +247,10 @@ TOOK_TURNS_IN_FLIGHT = 1.5
 
 
 def _waited_in_turn(r: Result) -> str | None:
-    """Without a timeline (a user's function), the per-task records' evidence of turns: several
-    tasks under way at once, each on a core only part of its time, one core busy in all."""
+    """Without a stamped timeline (a user's function), the per-task records' evidence of turns:
+    several tasks under way at once, each on a core only part of its time, one core busy."""
     flight = in_flight(r)
-    if r.timeline is not None or flight is None or r.parallelism > 1.15:
+    if stamped(r) or flight is None or r.parallelism > 1.15:
         return None
     if flight.tasks < TOOK_TURNS_IN_FLIGHT:
         return None

@@ -144,8 +144,8 @@ class Running:
             title = f"{live.cell} on {live.run.spec.workload}"
             widest = max(cell.workers for cell in live.run.spec.cells)
             shared = shares_one_gil(event.cell.executor, gil)
-            stamped = live.run.spec.task is None  # a user's function stamps no states
-            host.timeline_panel.start_cell(title, shared, rows=widest, stamped=stamped)
+            sampled = live.run.spec.task is not None  # a user's function stamps no states
+            host.timeline_panel.start_cell(title, shared, rows=widest, sampled=sampled)
             host.progress.total, host.progress.done = live.all_tasks, live.all_done
             host.progress.status = live.status()  # a new cell shows now, not on the next tick
         elif isinstance(event, TimelineUpdate):  # drawn on the next refresh tick, not at 5 Hz

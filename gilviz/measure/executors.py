@@ -47,6 +47,8 @@ class Batch:
     inputs: tuple[Any, ...] = ()
     sample: bool = False
     """Sample the task threads' stacks (`stacks`): process workers sample their own."""
+    sampled_lanes: bool = False
+    """Draw the timeline's lanes from the samples (a user's function stamps no states)."""
     chunk: int = 1
     """Tasks handed to a pool worker at once (`chunksize`, as Executor.map has it): tiny
     tasks in chunks cost a hand-off a chunk, not a task. Each is still timed and checked."""
@@ -128,7 +130,10 @@ def run(
         with _queue_to(live_sink, context) as queue:
             return _run_pool(
                 lambda: cf.ProcessPoolExecutor(
-                    workers, context, _meet, (barrier, queue, batch.user, batch.sample)
+                    workers,
+                    context,
+                    _meet,
+                    (barrier, queue, batch.user, batch.sample, batch.sampled_lanes),
                 ),
                 batch,
                 workers,
@@ -159,14 +164,16 @@ def _meet(
     sink: timeline.Sink | Any | None = None,
     user: UserTask | None = None,
     sample: bool = False,
+    sampled_lanes: bool = False,
 ) -> None:
     """Pool initializer: record the timeline (a queue stands for a sink in another process),
-    sample stacks (a process worker, its own), run the user's setup, then wait until every
-    worker has started."""
+    sample stacks (a process worker, its own; lanes too, if asked), run the user's setup,
+    then wait until every worker has started."""
     if sink is not None:
         timeline.attach(sink if callable(sink) else partial(_put, sink))
     if sample:
-        stacks.start_in_worker(task_roots(), user.path if user else None, SETUPS)
+        path = user.path if user else None
+        stacks.start_in_worker(task_roots(), path, SETUPS, sampled_lanes)
     if user is not None:
         usertask.prepare(user)
     barrier.wait(STARTUP_TIMEOUT_S)

@@ -23,7 +23,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import BrokenExecutor
 from typing import IO, Any
 
@@ -300,7 +300,7 @@ class Experiment:
             batch = dataclasses.replace(batch, chunk=chunk)
         try:
             self.emit.send(events.CellStarted(cell, repeat))
-            streaming = batch.record and self.spec.live
+            streaming = (batch.record or batch.sampled_lanes) and self.spec.live
             collector = timeline.Collector(
                 max(1000, TRACE_BUDGET // cell.workers),  # pragma: no mutate (a floor)
                 streaming,
@@ -310,7 +310,7 @@ class Experiment:
             if self.echo is not None:
                 self.echo.begin()
             if self.sampler is not None:
-                self.sampler.resume()
+                self.sampler.resume(collector.add_sampled if batch.sampled_lanes else None)
             watched = self.live.watching(collector, cell) if streaming else None
             if self.deadline is not None:
                 self.deadline.cell_started(cell)
@@ -341,7 +341,7 @@ class Experiment:
         if self.sampler is not None:  # the runner's own threads; process workers' came back
             tally.sampled.add(self.sampler.take(pause=True))
         finished = None
-        if batch.record:
+        if batch.record or batch.sampled_lanes:
             shared = timeline.shares_one_gil(cell.executor, environment.gil_enabled())
             finished = collector.finish(shared, cell.executor == "asyncio")
         if cell.executor == "serial" and batch.tasks:  # a measured task time, for the chunks
@@ -391,6 +391,7 @@ class UserExperiment(Experiment):
             user=user,
             inputs=tuple(inputs),
             sample=self.sampler is not None,
+            sampled_lanes=self.sampler is not None and spec.timeline,
         )
         runs = [_CellRuns(cell) for cell in spec.cells]
         for runs_of_cell in runs:
@@ -527,13 +528,17 @@ class _CellRuns:
             echo_p99_ms=percentile(self.echo, 0.99) if self.echo else None,
             # The timeline's figures: medians over the runs; its lanes: the last run's.
             overlap=statistics.median(t.overlap for t in self.timelines) if last else None,
-            handoffs_per_s=(
-                statistics.median(t.handoffs_per_s for t in self.timelines) if last else None
-            ),
+            handoffs_per_s=_median_of_known(t.handoffs_per_s for t in self.timelines),
             timeline=last.stored() if last else None,
             trace=last.intervals if last and trace else None,
             sampled=self.sampled.to_wire() if self.sampled.samples else None,
         )
+
+
+def _median_of_known(values: Iterable[float | None]) -> float | None:
+    """The median of the values that are known (None: none is)."""
+    known = [value for value in values if value is not None]
+    return statistics.median(known) if known else None
 
 
 class LiveTimeline(threading.Thread):
@@ -571,12 +576,11 @@ class LiveTimeline(threading.Thread):
         if self._watched is None:
             return
         collector, cell, origin = self._watched
-        lanes = [
-            (lane.index, lane.key[0], _relative_us(flat, origin))
-            for lane, flat in collector.take_new()
-        ]
+        new = collector.take_new()
+        lanes = [(lane.index, lane.key[0], _relative_us(flat, origin)) for lane, flat in new]
+        own = [lane.index for lane, _ in new if lane.own]
         now_us = (time.perf_counter_ns() - origin) // 1000  # pragma: no mutate (ns to µs)
-        self.emit.send(events.TimelineUpdate(cell, now_us, lanes))
+        self.emit.send(events.TimelineUpdate(cell, now_us, lanes, own))
 
 
 def _relative_us(flat: list[int], origin_ns: int) -> list[int]:
@@ -616,7 +620,10 @@ class _Tally:
     def add(self, record: dict[str, Any]) -> None:
         value = record.pop("value")
         if sampled := record.pop("sampled", None):
-            self.sampled.add(stacks.Sampled.from_wire(sampled))
+            taken = stacks.Sampled.from_wire(sampled)
+            for key, flat, own in taken.take_lanes():  # a process worker's, with its chunk
+                self.collector.add_sampled(key, flat, own)
+            self.sampled.add(taken)
         if recorded := record.pop("timeline", None):
             self.collector.add((record["pid"], record["tid"]), recorded)
         ok = self.check(record["index"], value)
@@ -716,7 +723,8 @@ def main() -> int:  # pragma: no mutate block
         sampler = None
         if (spec.stacks or spec.task is not None) and stacks.supported():
             roots, path = executors.task_roots(), spec.task_path or None
-            sampler = stacks.StackSampler(roots, path, executors.SETUPS)
+            lanes = spec.task is not None and spec.timeline  # a user's function stamps none
+            sampler = stacks.StackSampler(roots, path, executors.SETUPS, lanes)
             sampler.start()
         started = [probe.native_id, watchdog.native_id, live.native_id]
         started += echo.native_ids if echo else []

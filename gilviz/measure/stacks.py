@@ -33,6 +33,7 @@ only (elsewhere nothing is sampled). Standard library only.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dis
 import functools
@@ -42,10 +43,12 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
 from typing import Any
+
+from gilviz.measure import timeline
 
 INTERVAL_S = (0.005, 0.012)
 """The sampler sleeps a random time in this range between samples."""
@@ -69,6 +72,10 @@ it takes no core): a thread whose clock runs a third of that time or more runs w
 GIL (one that just handed the GIL over also runs, a few µs, on its way back to sleep)."""
 
 
+LaneSink = Callable[[tuple[int, int], list[int], bool], None]
+"""Receives a thread's key (pid, tid), new flat intervals, and whether it is an own thread."""
+
+
 def supported() -> bool:
     return sys.platform == "linux" and os.path.exists(
         f"/proc/self/task/{threading.get_native_id()}"
@@ -83,12 +90,20 @@ class Sampled:
     samples: int = 0
     lines: dict[tuple[str, int, str], Counter[str]] = field(default_factory=dict)
     """(file, line, function) -> ns per state, and 'samples'."""
+    lanes: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    """(pid, tid) -> the thread's intervals, flat [state, start_ns, end_ns, ...] in
+    `timeline.STATES` codes (kept only when the sampler is asked for lanes)."""
+    own: set[tuple[int, int]] = field(default_factory=set)
+    """The lanes that are threads the user's function started itself."""
 
     def add(self, other: Sampled) -> None:
         self.states.update(other.states)
         self.samples += other.samples
         for where, counts in other.lines.items():
             self.lines.setdefault(where, Counter()).update(counts)
+        for key, flat in other.lanes.items():
+            self.lanes.setdefault(key, []).extend(flat)
+        self.own |= other.own
 
     def to_wire(self) -> dict[str, Any]:
         """A plain form, for a pipe or JSON."""
@@ -96,12 +111,21 @@ class Sampled:
             "states": dict(self.states),
             "samples": self.samples,
             "lines": [[*where, dict(counts)] for where, counts in self.lines.items()],
+            "lanes": [[*key, key in self.own, flat] for key, flat in self.lanes.items()],
         }
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> Sampled:
         lines = {(f, n, fn): Counter(counts) for f, n, fn, counts in data["lines"]}
-        return cls(Counter(data["states"]), data["samples"], lines)
+        lanes = {(pid, tid): flat for pid, tid, _, flat in data.get("lanes", [])}
+        own = {(pid, tid) for pid, tid, own, _ in data.get("lanes", []) if own}
+        return cls(Counter(data["states"]), data["samples"], lines, lanes, own)
+
+    def take_lanes(self) -> list[tuple[tuple[int, int], list[int], bool]]:
+        """The lanes' intervals, each with whether it is an own thread's, given up."""
+        taken = [(key, flat, key in self.own) for key, flat in self.lanes.items()]
+        self.lanes, self.own = {}, set()
+        return taken
 
     def shares(self) -> dict[str, float]:
         """Each state's share of the sampled time (empty when nothing was sampled)."""
@@ -203,17 +227,35 @@ def sleep_keeping_gil(microseconds: int) -> None:
     _keeping_gil().usleep(microseconds)
 
 
+def cpu_clock(tid: int) -> int:
+    """A thread's CPU clock id (what pthread_getcpuclockid gives)."""
+    return (~tid << 3) | THREAD_CPU_CLOCK
+
+
 class _Thread:
     """One thread's clocks and /proc files, and its counters at the last sample."""
 
-    def __init__(self, tid: int) -> None:
-        self.clock = (~tid << 3) | THREAD_CPU_CLOCK  # what pthread_getcpuclockid gives
+    def __init__(self, tid: int, own: bool, since: tuple[int, int | None] | None = None) -> None:
+        """`own`: a thread of the user's function, found outside any task; `since`: when the
+        sampler last looked (not finding it at work) and the thread's CPU clock then, to
+        count its time from then (None: not alive then, so all its CPU and run-queue time
+        so far, and no sleep, as when it started is not known); None: from now."""
+        self.tid, self.own = tid, own
+        self.clock = cpu_clock(tid)
         base = f"/proc/self/task/{tid}/"
         self.fds = [os.open(base + name, os.O_RDONLY) for name in ("schedstat", "syscall")]
         self.buffer = ctypes.create_string_buffer(512)
         self.wall, self.cpu, self.queue = self.counters()
-        self.on_cpu, self.asleep = "run", "gil"
-        """What it last ran and slept in: the labels when a snapshot cannot tell."""
+        if since is not None:  # a short-lived helper may be seen only once
+            looked, cpu_then = since
+            if cpu_then is not None:  # its run-queue time then is not known: none counted
+                self.wall, self.cpu = looked, cpu_then
+            else:
+                self.wall = max(looked, self.wall - self.cpu - self.queue)
+                self.cpu = self.queue = 0
+        self.on_cpu, self.asleep = "run", ""
+        """What it last ran and slept in: the labels when a snapshot cannot tell ('': not
+        seen asleep yet, so its first sleep is labelled by what this sample sees)."""
 
     def counters(self) -> tuple[int, int, int]:
         """When read, and the thread's CPU and run-queue ns so far."""
@@ -234,13 +276,16 @@ class _Thread:
 
 class StackSampler(threading.Thread):
     """Samples the threads running tasks (a frame of `roots` on their stack) and any thread
-    standing in a file under `user_path` (threads the user's function started itself)."""
+    standing in a file under `user_path` (threads the user's function started itself).
+    With `lanes`, it also lays each thread's time out as timeline intervals: they go to the
+    sink given to `resume`, or else with what `take` returns."""
 
     def __init__(
         self,
         roots: Iterable[CodeType],
         user_path: str | None = None,
         setups: Iterable[CodeType] = (),
+        lanes: bool = False,
     ) -> None:
         super().__init__(name="gilviz-stacks", daemon=True)
         self._roots = frozenset(roots)
@@ -255,10 +300,14 @@ class StackSampler(threading.Thread):
         self._sampled = Sampled()
         self._lock = threading.Lock()
         self._active = threading.Event()
-        self._fresh = False
+        self._fresh: Look | None = None
+        """Set by `resume`: the sampler starts afresh, from this look."""
         self._stopping = False
-        self._native: dict[Any, int | None] = {}
-        """Python's thread idents to the kernel's thread ids."""
+        self._lanes = lanes
+        self._sink: LaneSink | None = None
+        self._looked: Look | None = None
+        """The last sample's look (None: none since resumed)."""
+        self._pid = os.getpid()
 
     def run(self) -> None:
         self._learn_gil()
@@ -268,12 +317,14 @@ class StackSampler(threading.Thread):
                 return
             self.sample()
 
-    def resume(self) -> None:
+    def resume(self, sink: LaneSink | None = None) -> None:
         """Sample from now on, forgetting what was sampled before (and where each thread's
-        counters stood: the time while paused is no task's)."""
+        counters stood: the time while paused is no task's); lanes go to `sink` if given."""
+        alive = {t.native_id for t in threading.enumerate() if t.native_id is not None}
         with self._lock:
             self._sampled = Sampled()
-            self._fresh = True
+            self._fresh = look(alive)
+            self._sink = sink
         self._active.set()
 
     def take(self, pause: bool = False) -> Sampled:
@@ -294,10 +345,10 @@ class StackSampler(threading.Thread):
     def sample(self) -> None:
         """One snapshot: each task thread's interval since its last sample, labelled."""
         with self._lock:
-            fresh, self._fresh = self._fresh, False
-        if fresh:
+            fresh, self._fresh = self._fresh, None
+        if fresh is not None:
             self._forget(list(self._threads))
-            self._native = {}  # a new pool's threads may reuse a dead thread's ident
+            self._looked = fresh
         seen = self._task_threads(sys._current_frames())
         taken = Sampled()
         try:
@@ -322,9 +373,11 @@ class StackSampler(threading.Thread):
                 running = could and thread.cpu_ns() - reading[1] >= watched // 3
                 self._count(thread, (in_call, running, syscall), line, reading, taken)
         except (OSError, ValueError, IndexError):
-            self._forget_ended()  # a thread ended while it was read: this sample is lost
-            return
+            return  # a thread ended while it was read: this sample is lost
         with self._lock:
+            if self._sink is not None:
+                for key, flat, own in taken.take_lanes():
+                    self._sink(key, flat, own)
             self._sampled.add(taken)
 
     def _task_threads(
@@ -332,25 +385,37 @@ class StackSampler(threading.Thread):
     ) -> list[tuple[_Thread, bool, tuple[str, int, str] | None]]:
         """The threads a snapshot finds running tasks (or the user's own code): each with
         whether it stands inside a call, and its innermost user line. A thread seen for the
-        first time only has its counters set."""
-        if not frames.keys() <= self._native.keys():
-            self._native = {t.ident: t.native_id for t in threading.enumerate()}
+        first time is counted from the last sample (a pool's new worker, a helper of the
+        user's that lives 40 ms); one in a worker's setup only has its counters set, at each
+        sample (a setup's time is no task's)."""
+        # Looked up at every sample: a thread that ends leaves its ident to the next one
+        # started, often at once (a function starting a helper per call).
+        native = {t.ident: t.native_id for t in threading.enumerate()}
+        alive = {tid for tid in native.values() if tid is not None}
+        self._forget([tid for tid in self._threads if tid not in alive])
+        last = self._looked
         seen = []
         for ident, frame in frames.items():
-            tid = self._native.get(ident)
+            tid = native.get(ident)
             if tid is None or tid == self.native_id:
                 continue
-            line, in_task = self._where(frame)
-            if not in_task and line is None:
+            line, doing = self._where(frame)
+            if not doing and line is None:
                 continue
             thread = self._threads.get(tid)
             if thread is None:
-                try:
-                    self._threads[tid] = _Thread(tid)
-                except OSError:  # it ended, or its ident is a dead thread's, reused: look again
-                    del self._native[ident]
+                counted = doing != "setup" and last is not None
+                since = (last[0], last[1].get(tid)) if counted and last else None
+                with contextlib.suppress(OSError):  # it ended meanwhile
+                    thread = self._threads[tid] = _Thread(tid, not doing, since)
+                if not counted or thread is None:
+                    continue
+            elif doing == "setup":
+                with contextlib.suppress(OSError):  # it ended meanwhile
+                    thread.wall, thread.cpu, thread.queue = thread.counters()
                 continue
             seen.append((thread, _in_call(frame), line))
+        self._looked = look(alive - self._threads.keys())
         return seen
 
     def _count(
@@ -369,11 +434,27 @@ class StackSampler(threading.Thread):
             self.gil.learn(syscall)
         seen_on_cpu, seen_asleep = label(running, in_call, syscall, self.gil)
         cpu_state = thread.on_cpu = seen_on_cpu or thread.on_cpu
-        before, sleep_state = thread.asleep, seen_asleep or thread.asleep
-        spent = Counter({cpu_state: cpu - thread.cpu, "core": queue - thread.queue})
-        slept = max(0, (now - thread.wall) - (cpu - thread.cpu) - spent["core"])
-        spent[before] += slept // 2  # it changed somewhere in between: half to each
-        spent[sleep_state] += slept - slept // 2
+        sleep_state = seen_asleep or thread.asleep or "gil"
+        before = thread.asleep or sleep_state
+        queued = queue - thread.queue
+        slept = max(0, (now - thread.wall) - (cpu - thread.cpu) - queued)
+        # It changed somewhere in between: half the sleep to each. In this order, as a thread
+        # sleeps, queues for a core, runs and sleeps again (the order within one interval,
+        # 5-12 ms, is not known).
+        parts = [
+            (before, slept // 2),
+            ("core", queued),
+            (cpu_state, cpu - thread.cpu),
+            (sleep_state, slept - slept // 2),
+        ]
+        if self._lanes:
+            key = (self._pid, thread.tid)
+            taken.lanes.setdefault(key, []).extend(lay_out(thread.wall, now, parts))
+            if thread.own:
+                taken.own.add(key)
+        spent: Counter[str] = Counter()
+        for state, ns in parts:
+            spent[state] += ns
         thread.wall, thread.cpu, thread.queue, thread.asleep = now, cpu, queue, sleep_state
         taken.states.update(spent)
         taken.samples += 1
@@ -382,26 +463,23 @@ class StackSampler(threading.Thread):
             counts.update(spent)
             counts["samples"] += 1
 
-    def _forget_ended(self) -> None:
-        alive = {t.native_id for t in threading.enumerate()}
-        self._forget([tid for tid in self._threads if tid not in alive])
-
     def _forget(self, tids: list[int]) -> None:
         for tid in tids:
             self._threads.pop(tid).close()
 
-    def _where(self, frame: FrameType | None) -> tuple[tuple[str, int, str] | None, bool]:
-        """The innermost user line on a stack (None: none), and whether it runs a task."""
+    def _where(self, frame: FrameType | None) -> tuple[tuple[str, int, str] | None, str]:
+        """The innermost user line on a stack (None: none), and what the thread does: runs a
+        task ('task'), a worker's setup before its tasks ('setup'), or neither ('')."""
         line, setup = None, False
         while frame is not None:
             code = frame.f_code
             if line is None and self._is_users(code.co_filename):
                 line = (code.co_filename, frame.f_lineno or 0, code.co_name)
             if code in self._roots:
-                return line, True
+                return line, "task"
             setup = setup or code in self._setups
             frame = frame.f_back
-        return (None if setup else line), False
+        return line, "setup" if setup else ""
 
     def _is_users(self, path: str) -> bool:
         return (
@@ -444,6 +522,36 @@ class StackSampler(threading.Thread):
             helper.join()
 
 
+def lay_out(start: int, end: int, parts: list[tuple[str, int]]) -> list[int]:
+    """Parts of an interval (state, ns) laid end to end from `start`, as flat timeline
+    intervals (the last cut at `end`: the kernel's clocks and the wall clock differ a little)."""
+    flat: list[int] = []
+    at = start
+    for state, ns in parts:
+        until = min(end, at + ns)
+        if until > at:
+            code = timeline.STATES.index(state)
+            if flat and flat[-3] == code:
+                flat[-1] = until
+            else:
+                flat += [code, at, until]
+            at = until
+    return flat
+
+
+Look = tuple[int, dict[int, int]]
+"""When a sample looked, and the CPU clock then of each thread it did not count."""
+
+
+def look(tids: Iterable[int]) -> Look:
+    """Now, and the CPU clocks of these threads (one that ended meanwhile is left out)."""
+    clocks = {}
+    for tid in tids:
+        with contextlib.suppress(OSError):
+            clocks[tid] = time.clock_gettime_ns(cpu_clock(tid))
+    return time.perf_counter_ns(), clocks
+
+
 def _in_call(frame: FrameType) -> bool:
     """Whether the innermost frame waits for a call into C to return."""
     lasti = frame.f_lasti
@@ -455,11 +563,12 @@ _worker_sampler: list[StackSampler] = []
 
 
 def start_in_worker(
-    roots: Iterable[CodeType], user_path: str | None, setups: Iterable[CodeType]
+    roots: Iterable[CodeType], user_path: str | None, setups: Iterable[CodeType], lanes: bool
 ) -> None:
-    """Sample this process (a pool worker) for as long as it lives."""
+    """Sample this process (a pool worker) for as long as it lives; its lanes, if asked for,
+    come with what it takes."""
     if supported():
-        sampler = StackSampler(roots, user_path, setups)
+        sampler = StackSampler(roots, user_path, setups, lanes)
         sampler.start()
         sampler.resume()
         _worker_sampler.append(sampler)

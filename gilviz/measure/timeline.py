@@ -27,7 +27,9 @@ RUN, C, IO, STALL = 0, 1, 2, 3
 stalled (it had work but was off the CPU)."""
 GIL, CORE = 3, 4
 """A stall, once classified: waiting for the GIL, or for a core (or anything but a worker)."""
-STATES = ("run", "c", "io", "gil", "core")
+LOCK = 5
+"""Waiting on a lock of the user's: only stack samples tell it (`stacks`), never a stamp."""
+STATES = ("run", "c", "io", "gil", "core", "lock")
 """Names of the classified states, indexed by code; time in none of them is idle."""
 
 STALL_MIN_NS = 100_000
@@ -184,9 +186,14 @@ class Lane:
     key: tuple[int, int]
     intervals: list[tuple[int, int, int]]
     totals: list[int]
-    """Nanoseconds recorded in RUN, C, IO and STALL (exact, whatever was downsampled)."""
+    """Nanoseconds recorded in each state, STALL in GIL's place until classified (exact,
+    whatever was downsampled)."""
+    sampled: bool = False
+    """Its intervals come from stack samples, already classified (STATES), not from stamps."""
+    own: bool = False
+    """A thread the user's function started itself, not a worker."""
     resumes: int = 0
-    """Stalls this worker came back from."""
+    """Stalls this worker came back from (stamped lanes only)."""
     last: tuple[int, int] = (-1, -1)
     """The state and end of the interval added last (a stall split by a flush is one)."""
     pending: list[int] = field(default_factory=list)
@@ -203,21 +210,30 @@ class Collector:
         self.lanes: dict[tuple[int, int], Lane] = {}
         self._lock = threading.Lock()
 
-    def add(self, key: tuple[int, int], flat: Sequence[int]) -> None:
+    def add(
+        self, key: tuple[int, int], flat: Sequence[int], sampled: bool = False, own: bool = False
+    ) -> None:
+        """A worker's new intervals: stamped (raw states), or `sampled` (classified, from
+        stack samples), and then perhaps a thread of the user's `own`."""
         with self._lock:
             lane = self.lanes.get(key)
             if lane is None:
-                lane = self.lanes[key] = Lane(len(self.lanes), key, [], [0, 0, 0, 0])
+                totals = [0] * len(STATES)
+                lane = self.lanes[key] = Lane(len(self.lanes), key, [], totals, sampled, own)
             if self.streaming and len(lane.pending) < 3 * self.lane_cap:
                 lane.pending.extend(flat)
             for i in range(0, len(flat), 3):
                 state, start, end = flat[i], flat[i + 1], flat[i + 2]
                 lane.intervals.append((state, start, end))
                 lane.totals[state] += end - start
-                lane.resumes += state == STALL and lane.last != (STALL, start)
+                lane.resumes += not sampled and state == STALL and lane.last != (STALL, start)
                 lane.last = (state, end)
             while len(lane.intervals) > self.lane_cap:
                 _downsample(lane, self.lane_cap)
+
+    def add_sampled(self, key: tuple[int, int], flat: Sequence[int], own: bool) -> None:
+        """A thread's intervals from stack samples (`stacks.LaneSink`)."""
+        self.add(key, flat, sampled=True, own=own)
 
     def take_new(self) -> list[tuple[Lane, list[int]]]:
         """Flat intervals not yet sent live, per lane (what a 4 Hz update carries)."""
@@ -232,7 +248,7 @@ class Collector:
     def finish(self, shared_gil: bool, gaps_are_io: bool = False) -> CellTimeline:
         """The cell's figures and lanes. `shared_gil`: the workers take turns on one GIL."""
         with self._lock:
-            lanes = sorted(self.lanes.values(), key=lambda lane: lane.index)
+            lanes = sorted(self.lanes.values(), key=lambda lane: (lane.own, lane.index))
         return analyse(lanes, shared_gil, gaps_are_io)
 
 
@@ -245,10 +261,10 @@ def _downsample(lane: Lane, cap: int) -> None:
     cells = max(1, cap // 8)
     width = max(1, (end - start) // cells + 1)
     merged: list[tuple[int, int, int]] = []
-    for column, shares in enumerate(_bin(old, start, width, cells, kinds=4)):
+    for column, shares in enumerate(_bin(old, start, width, cells, kinds=len(STATES))):
         if not any(shares):
             continue
-        state = max(range(4), key=lambda s: shares[s])
+        state = max(range(len(STATES)), key=lambda s: shares[s])
         left = start + column * width
         if merged and merged[-1][0] == state and merged[-1][2] == left:
             merged[-1] = (state, merged[-1][1], left + width)
@@ -294,35 +310,45 @@ class CellTimeline:
 
     span_s: float
     overlap: float
-    handoffs_per_s: float
+    handoffs_per_s: float | None
+    """GIL hand-offs a second, counted from stamps (None: lanes from stack samples)."""
     workers: list[dict[str, Any]]
-    """Per worker: key, shares of each state (and idle) over the span, resumes."""
+    """Per worker: key, shares of each state (and idle) over the span, resumes, and `own`
+    for a thread the user's function started."""
     intervals: list[list[tuple[int, int, int]]]
     """Per lane, classified intervals in µs from the span's start (for a trace file)."""
+    own: int = 0
+    """How many of the lanes, the last ones, are threads the user's function started."""
+    sampled: bool = False
+    """The lanes come from stack samples (a user's function), not from stamps."""
 
     def stored(self) -> dict[str, Any]:
-        """The compact form kept with a result: figures and at most 16 lanes of 240 bins."""
+        """The compact form kept with a result: figures and at most 16 lanes of 240 bins
+        (a state a lane was never in is left out of its bins)."""
         end = round(self.span_s * 1e6)
+        workers = len(self.intervals) - self.own
+        own_rows = pack(self.intervals[workers:])
+        drawn = self.intervals[:workers] + [intervals for intervals, _ in own_rows]
         lanes = []
-        for first, last, label in group_lanes(len(self.intervals), STORED_LANES):
+        for first, last, label in stored_groups(workers, len(own_rows)):
             columns = [[0.0] * len(STATES) for _ in range(STORED_BINS)]
-            for lane in self.intervals[first:last]:
+            for intervals in drawn[first:last]:
                 for column, shares in zip(
-                    columns, bin_intervals(lane, 0, end, STORED_BINS), strict=True
+                    columns, bin_intervals(intervals, 0, end, STORED_BINS), strict=True
                 ):
                     for state, share in enumerate(shares):
                         column[state] += share / (last - first)
-            lanes.append(
-                {
-                    "label": label,
-                    "workers": last - first,
-                    "bins": {
-                        name: "".join(LEVELS[min(9, round(c[s] * 9))] for c in columns)
-                        for s, name in enumerate(STATES)
-                    },
-                }
-            )
+            bins = {
+                name: "".join(LEVELS[min(9, round(c[s] * 9))] for c in columns)
+                for s, name in enumerate(STATES)
+            }
+            kept: dict[str, Any] = {"label": label, "workers": last - first}
+            if first >= workers:
+                threads = sum(count for _, count in own_rows[first - workers : last - workers])
+                kept |= {"own": True, "threads": threads}
+            lanes.append(kept | {"bins": {s: b for s, b in bins.items() if b.strip("0")}})
         return {
+            "source": "samples" if self.sampled else "stamps",
             "span_s": self.span_s,
             "overlap": self.overlap,
             "handoffs_per_s": self.handoffs_per_s,
@@ -331,14 +357,45 @@ class CellTimeline:
         }
 
 
-def group_lanes(count: int, most: int) -> list[tuple[int, int, str]]:
-    """`count` lanes as at most `most` runs of neighbours: (first, last + 1, label)."""
+def pack(
+    lanes: list[list[tuple[int, int, int]]],
+) -> list[tuple[list[tuple[int, int, int]], int]]:
+    """Lanes (sorted intervals) packed into as few rows as keep each row's lanes apart in
+    time, and how many lanes each row holds: a function that starts a helper per call gets
+    one row of helpers, one after another, not a row per helper."""
+    rows: list[tuple[list[tuple[int, int, int]], int]] = []
+    for lane in sorted((lane for lane in lanes if lane), key=lambda lane: lane[0][1]):
+        for i, (row, count) in enumerate(rows):
+            if row[-1][2] <= lane[0][1]:
+                rows[i] = (row + lane, count + 1)
+                break
+        else:
+            rows.append((list(lane), 1))
+    return rows
+
+
+def group_lanes(
+    count: int, most: int, prefix: str = "w", offset: int = 0
+) -> list[tuple[int, int, str]]:
+    """`count` lanes (from `offset`) as at most `most` runs of neighbours: (first, last + 1,
+    label), labelled by `prefix` and the lanes' numbers ('w3', 'w1-4', 'own1')."""
     groups = min(count, most)
     bounds = [(g * count // groups, (g + 1) * count // groups) for g in range(groups)]
     return [
-        (first, last, f"w{first + 1}" if last - first == 1 else f"w{first + 1}-{last}")
+        (
+            offset + first,
+            offset + last,
+            f"{prefix}{first + 1}" if last - first == 1 else f"{prefix}{first + 1}-{last}",
+        )
         for first, last in bounds
     ]
+
+
+def stored_groups(workers: int, own: int, most: int = STORED_LANES) -> list[tuple[int, int, str]]:
+    """Workers' lanes then the user's own threads' ('own1'), at most `most` in all: the own
+    threads get up to a quarter of them."""
+    own_most = min(own, max(1, most // 4)) if own else 0
+    return group_lanes(workers, most - own_most) + group_lanes(own, own_most, "own", workers)
 
 
 def shares_one_gil(executor: str, gil_enabled: bool) -> bool:
@@ -348,7 +405,9 @@ def shares_one_gil(executor: str, gil_enabled: bool) -> bool:
 
 def analyse(lanes: list[Lane], shared_gil: bool, gaps_are_io: bool = False) -> CellTimeline:
     """Figures from the lanes. A stall is a GIL wait only for the part of it during which
-    another worker of the same process was running Python (and the workers share a GIL)."""
+    another worker of the same process was running Python (and the workers share a GIL);
+    sampled lanes come classified. Hand-offs are counted from stamps only (a sample every
+    5-12 ms misses most of them): with sampled lanes there is no count."""
     if not lanes or not any(lane.intervals for lane in lanes):
         return CellTimeline(0.0, 0.0, 0.0, [], [])
     ordered = [sorted(lane.intervals, key=lambda iv: iv[1]) for lane in lanes]
@@ -356,7 +415,10 @@ def analyse(lanes: list[Lane], shared_gil: bool, gaps_are_io: bool = False) -> C
     end = max(iv[2] for lane in ordered for iv in lane)
     span = max(1, end - start)
     if gaps_are_io:  # an event loop waits for I/O whenever no coroutine is running
-        ordered = [_fill_gaps(lane, start, end, IO) for lane in ordered]
+        ordered = [
+            lane if lanes[i].sampled else _fill_gaps(lane, start, end, IO)
+            for i, lane in enumerate(ordered)
+        ]
     runs = [_runs(lane) for lane in ordered]
     classified = []
     for i, ordered_lane in enumerate(ordered):
@@ -365,46 +427,45 @@ def analyse(lanes: list[Lane], shared_gil: bool, gaps_are_io: bool = False) -> C
             for j in range(len(ordered))
             if j != i and shared_gil and lanes[j].key[0] == lanes[i].key[0]
         ]
-        classified.append(_classify(ordered_lane, _union(others)))
+        classified.append(
+            ordered_lane if lanes[i].sampled else _classify(ordered_lane, _union(others))
+        )
     workers = []
     working = 0.0
     for lane, intervals in zip(lanes, classified, strict=True):
-        # Exact totals (downsampling coarsens the picture, never these); the stall time is
-        # split into GIL and core waits as the classified intervals split it.
-        drawn = [0] * len(STATES)
-        for state, left, right in intervals:
-            drawn[state] += right - left
-        spent: list[float] = [
-            lane.totals[RUN],
-            lane.totals[C],
-            max(lane.totals[IO], drawn[IO]),
-            0,
-            0,
-        ]
-        stalled = lane.totals[STALL]
-        gil_part = drawn[GIL] / (drawn[GIL] + drawn[CORE]) if drawn[GIL] + drawn[CORE] else 0.0
-        spent[GIL], spent[CORE] = stalled * gil_part, stalled * (1 - gil_part)
+        spent = [float(ns) for ns in lane.totals] if lane.sampled else _stamped(lane, intervals)
         working += spent[RUN] + spent[C]
         shares = {name: spent[s] / span for s, name in enumerate(STATES)}
         shares["idle"] = max(0.0, 1.0 - sum(shares.values()))
-        workers.append(
-            {
-                "pid": lane.key[0],
-                "tid": lane.key[1],
-                "resumes": lane.resumes,
-                "shares": {k: round(v, 4) for k, v in shares.items()},
-            }
-        )
+        worker: dict[str, Any] = {"pid": lane.key[0], "tid": lane.key[1], "resumes": lane.resumes}
+        worker |= {"own": True} if lane.own else {}
+        workers.append(worker | {"shares": {k: round(v, 4) for k, v in shares.items()}})
     micro = [
         [(s, (lo - start) // 1000, (hi - start) // 1000) for s, lo, hi in c] for c in classified
     ]
+    sampled = any(lane.sampled for lane in lanes)
     return CellTimeline(
         span_s=span / 1e9,
         overlap=working / span,
-        handoffs_per_s=sum(lane.resumes for lane in lanes) / (span / 1e9),
+        handoffs_per_s=None if sampled else sum(lane.resumes for lane in lanes) / (span / 1e9),
         workers=workers,
         intervals=micro,
+        own=sum(lane.own for lane in lanes),
+        sampled=sampled,
     )
+
+
+def _stamped(lane: Lane, intervals: list[tuple[int, int, int]]) -> list[float]:
+    """A stamped lane's ns per state: its exact totals (downsampling coarsens the picture,
+    never these), the stall time split into GIL and core waits as the classified intervals
+    split it."""
+    drawn = [0] * len(STATES)
+    for state, left, right in intervals:
+        drawn[state] += right - left
+    spent = [float(lane.totals[RUN]), float(lane.totals[C]), float(max(lane.totals[IO], drawn[IO]))]
+    stalled = lane.totals[STALL]
+    gil_part = drawn[GIL] / (drawn[GIL] + drawn[CORE]) if drawn[GIL] + drawn[CORE] else 0.0
+    return [*spent, stalled * gil_part, stalled * (1 - gil_part), 0.0]
 
 
 def _fill_gaps(

@@ -77,12 +77,15 @@ class TimelineUpdate:
     """What the workers of the running cell recorded since the last update (live view).
 
     `lanes`: (lane index, pid, flat [state, start_us, end_us, ...]) with times from the cell's
-    start and raw states (a STALL is not yet classified); `now_us`: the runner's clock then.
+    start and raw states (a STALL is not yet classified), or, for a user's function, states
+    classified from stack samples; `now_us`: the runner's clock then; `own`: the indices of
+    lanes that are threads the user's function started itself.
     """
 
     cell: Cell
     now_us: int
     lanes: list[tuple[int, int, list[int]]]
+    own: list[int] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)

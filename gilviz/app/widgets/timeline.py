@@ -21,12 +21,14 @@ from gilviz.protocol.events import TimelineUpdate
 LIVE_COLUMN_US = 50_000
 """One live column is 50 ms: a 100-column lane holds 5 s."""
 LABEL_WIDTH = 8
+OWN_ROWS = 1 << 20
+"""Keys of the live rows of the user's own threads start here, after any worker's index."""
 EMPTY = "Each worker gets a lane here while a run goes: r runs one."
 
 
-UNSTAMPED = "No lanes: your code stamps no states; its stack samples show when the cell ends."
-SAMPLED = "No lanes: your code stamps no states. Where its time went, from stack samples:"
-UNSAMPLED = "No lanes: your code stamps no states; clock and CPU time give its figures."
+SAMPLING = "Sampling your function's threads: their lanes appear with the first samples."
+SAMPLED = "No lanes were kept. Where the function's time went, from stack samples:"
+UNSAMPLED = "No lanes: no stack sample caught this cell's threads; clock and CPU time tell."
 
 
 @dataclass
@@ -35,9 +37,16 @@ class LiveLanes:
 
     title: str
     shared_gil: bool
+    sampled: bool = False
+    """The lanes come from stack samples, classified (a user's function stamps nothing)."""
     columns: dict[int, dict[int, list[float]]] = field(default_factory=dict)
-    """Per lane index: column number -> share of each raw state (RUN, C, IO, STALL)."""
+    """Per lane: column number -> share of each raw state (RUN, C, IO, STALL). A lane is a
+    worker's (its index), or a row of the user's own threads (OWN_ROWS + row)."""
     pids: dict[int, int] = field(default_factory=dict)
+    own_rows: dict[int, int] = field(default_factory=dict)
+    """Each own thread's lane index -> its row's key: threads one after another share one."""
+    row_ends: list[int] = field(default_factory=list)
+    """The last column each row of own threads reaches."""
     now_us: int = 0
     ended: str = ""
     """Why the cell stopped before it finished ('cancelled', 'failed'); '' while it runs."""
@@ -49,12 +58,30 @@ class LiveLanes:
 
     def add(self, update: TimelineUpdate) -> None:
         self.now_us = max(self.now_us, update.now_us)
+        own = set(update.own)
         for index, pid, flat in update.lanes:
-            self.pids[index] = pid
-            columns = self.columns.setdefault(index, {})
+            key = self._own_row(index, flat) if index in own else index
+            self.pids[key] = pid
+            columns = self.columns.setdefault(key, {})
             for i in range(0, len(flat), 3):
                 self.dirty_from = min(self.dirty_from, flat[i + 1] // LIVE_COLUMN_US)
                 _spread(columns, flat[i], flat[i + 1], flat[i + 2])
+
+    def _own_row(self, index: int, flat: list[int]) -> int:
+        """The row an own thread's intervals go to: the first free when it starts (packed as
+        `timeline.pack` packs a result's)."""
+        row = self.own_rows.get(index)
+        if row is None:
+            start = flat[1] // LIVE_COLUMN_US if flat else 0
+            row = next((r for r, end in enumerate(self.row_ends) if end < start), None)
+            if row is None:
+                row = len(self.row_ends)
+                self.row_ends.append(start)
+            row = self.own_rows[index] = OWN_ROWS + row
+        if flat:
+            end = (flat[-1] - 1) // LIVE_COLUMN_US
+            self.row_ends[row - OWN_ROWS] = max(self.row_ends[row - OWN_ROWS], end)
+        return row
 
     def first_column(self, width: int) -> int:
         """The window's first column: 0 until the lanes are full, then half a width on."""
@@ -78,7 +105,8 @@ class LiveLanes:
             index: (self.pids[index], [columns.get(c, empty) for c in range(start, first + width)])
             for index, columns in self.columns.items()
         }
-        fresh = lanes.from_live(binned, self.shared_gil)
+        own = frozenset(key for key in binned if key >= OWN_ROWS)
+        fresh = lanes.from_live(binned, self.shared_gil, self.sampled, own)
         if start > first and kept is not None:
             fresh = [
                 lanes.LaneView(new.label, old.columns[: start - first] + new.columns)
@@ -123,8 +151,8 @@ class TimelinePanel(LinesPanel):
         self._shown_titles = ("Timeline", "")
         self.rows = 0
         """Lanes the live panel keeps room for, shown or not yet."""
-        self.stamped = True
-        """Whether the live cell's tasks stamp their states (a user's function does not)."""
+        self.sampled = False
+        """Whether the live cell's lanes come from stack samples (a user's function)."""
 
     # --- state --------------------------------------------------------------------------
 
@@ -139,14 +167,16 @@ class TimelinePanel(LinesPanel):
             self._most_lanes = most
             self.redraw()
 
-    def start_cell(self, title: str, shared_gil: bool, rows: int = 0, stamped: bool = True) -> None:
-        """A cell starts: its lanes fill in as its workers' first stamps arrive, in a panel
-        kept `rows` lanes tall meanwhile (the run's widest cell), so that nothing below it
-        moves as lanes appear: a move would repaint every panel beneath it. A cell whose
-        tasks stamp nothing (a user's function) says so instead."""
-        self.live, self.result = LiveLanes(title, shared_gil), None
-        self.stamped = stamped
-        self.rows = min(rows, self.most_lanes) if stamped else 0
+    def start_cell(
+        self, title: str, shared_gil: bool, rows: int = 0, sampled: bool = False
+    ) -> None:
+        """A cell starts: its lanes fill in as its workers' first stamps (or, `sampled`, a
+        user's function's first stack samples) arrive, in a panel kept `rows` lanes tall
+        meanwhile (the run's widest cell), so that nothing below it moves as lanes appear: a
+        move would repaint every panel beneath it."""
+        self.live, self.result = LiveLanes(title, shared_gil, sampled), None
+        self.sampled = sampled
+        self.rows = min(rows, self.most_lanes)
         self.redraw()
 
     def add(self, update: TimelineUpdate) -> None:
@@ -182,7 +212,8 @@ class TimelinePanel(LinesPanel):
         lines = [_lane_line(view) for view in shown] or [Text(w) for w in self._empty_words()]
         if self.live is not None:  # room for the lanes still to come: the height holds
             lines += [Text("")] * (self.rows - len(lines))
-        return [*lines, _legend(width)] if shown or self.live is not None else lines
+        legend = _legend(width, lanes.shows_lock(shown))
+        return [*lines, legend] if shown or self.live is not None else lines
 
     def _titles(self, title: str, subtitle: str) -> None:
         """Set the border's titles only when they change: each setting repaints it all."""
@@ -192,8 +223,8 @@ class TimelinePanel(LinesPanel):
 
     def _empty_words(self) -> list[str]:
         """What the panel says where it has no lanes, a line each."""
-        if self.live is not None and not self.stamped:
-            return [UNSTAMPED]
+        if self.live is not None and self.sampled:
+            return [SAMPLING]
         if self.live is not None:
             return ["Starting the workers: their lanes appear with their first stamps."]
         if self.result is not None and self.result.task_hash is not None:
@@ -232,9 +263,9 @@ def _lane_line(view: lanes.LaneView) -> Text:
     return line
 
 
-def _legend(width: int) -> Text:
+def _legend(width: int, lock: bool) -> Text:
     legend = Text()
-    for glyphs, state, words in lanes.legend_items(width):
+    for glyphs, state, words in lanes.legend_items(width, lock):
         if legend:
             legend.append("  ")
         legend.append(glyphs, lanes.STYLES[state])
