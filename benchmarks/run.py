@@ -200,8 +200,10 @@ def stack_cost(pairs: int) -> None:
 
 def _stack_cost_in_process(windows: int) -> None:
     """The same cost without whole cells' noise: two threads spin in Python in this process,
-    and the loops they count in 0.5 s windows, sampled and not in turn, are compared."""
+    and the loops they count in 0.5 s windows, sampled and not in turn, are compared. Sampled
+    as a user's function is: its lanes laid out too, into a collector."""
     from gilviz.measure.stacks import StackSampler
+    from gilviz.measure.timeline import Collector
 
     counts = [0, 0]
     stop = threading.Event()
@@ -210,8 +212,9 @@ def _stack_cost_in_process(windows: int) -> None:
         while not stop.is_set():
             counts[slot] += 1
 
-    sampler = StackSampler([spin.__code__])
+    sampler = StackSampler([spin.__code__], lanes=True)
     sampler.start()
+    collector = Collector(streaming=True)
     spinners = [threading.Thread(target=spin, args=(slot,)) for slot in (0, 1)]
     for spinner in spinners:
         spinner.start()
@@ -219,7 +222,7 @@ def _stack_cost_in_process(windows: int) -> None:
     for window in range(2 * windows):
         sampled = window % 4 in (1, 2)  # off, on, on, off, ...: each side as often first
         if sampled:
-            sampler.resume()
+            sampler.resume(collector.add_sampled)
         before = sum(counts)
         time.sleep(0.5)
         loops[sampled].append(sum(counts) - before)
@@ -234,6 +237,8 @@ def _stack_cost_in_process(windows: int) -> None:
         f"two threads spinning in one process, {windows} pairs of 0.5 s windows: "
         f"loops unsampled / sampled {spread(ratios, '{:.3f}')}  {check(median, 1.03)}"
     )
+    intervals = sum(len(lane.intervals) for lane in collector.lanes.values())
+    print(f"  lanes laid out meanwhile: {intervals:,} intervals over {windows * 0.5:.0f} s sampled")
 
 
 def timeline_memory() -> None:

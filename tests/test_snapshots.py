@@ -10,7 +10,7 @@ from gilviz.analysis.store import ResultStore
 from gilviz.app.choice import Choice
 from gilviz.app.sampler import Snapshot, WorkerLoad
 from gilviz.app.widgets.cpu import ProbeReading
-from gilviz.measure.timeline import RUN, STALL, Collector
+from gilviz.measure.timeline import GIL, IO, LOCK, RUN, STALL, Collector
 from gilviz.protocol.events import TimelineUpdate
 from gilviz.protocol.spec import Cell
 from tests.app_fixtures import CORE_LOADS, make_app
@@ -175,3 +175,45 @@ def test_two_pythons_side_by_side_200x50(snap_compare, tmp_path, monkeypatch):
 
 def test_main_view_200x50(snap_compare, app):
     assert snap_compare(app, terminal_size=(200, 50))
+
+
+def sampled_lanes() -> dict[str, object]:
+    """A user's function's timeline from stack samples: two workers taking turns on a lock
+    of its own, and the helper threads it starts, packed into two rows."""
+    collector = Collector()
+    steps = {
+        (1, 1): [(RUN, 0, 100), (LOCK, 100, 300), (RUN, 300, 400), (IO, 400, 500)],
+        (1, 2): [(LOCK, 0, 100), (RUN, 100, 300), (GIL, 300, 400), (RUN, 400, 500)],
+    }
+    for key, lane in steps.items():
+        for state, start, end in lane + [(s, a + 500, b + 500) for s, a, b in lane if b <= 300]:
+            collector.add_sampled(key, [state, start * MS, end * MS], own=False)
+    for tid, (start, end) in enumerate([(150, 350), (400, 550), (450, 700)], 9):
+        collector.add_sampled((1, tid), [RUN, start * MS, end * MS], own=True)
+    cell = collector.finish(shared_gil=True)
+    return {"timeline": cell.stored(), "overlap": cell.overlap, "handoffs_per_s": None}
+
+
+@pytest.fixture
+def own_function_app(tmp_path, monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    store = ResultStore(tmp_path / "results.jsonl")
+    task = {"workload": "mymod:work", "task_hash": "0123456789ab"}
+    store.append(make_result(executor="serial", workers=1, speedup=1.0, **task))
+    shares = {"run": 0.55, "c": 0.0, "io": 0.1, "gil": 0.05, "lock": 0.3, "core": 0.0}
+    threads = {"speedup": 1.1, "efficiency": 0.55, "parallelism": 1.1, **task}
+    threads |= {"sampled": {"shares": shares, "samples": 64}}
+    store.append(make_result(**threads, **sampled_lanes()))
+    choice = Choice("mymod:work", "threads", 2, tasks=4)
+    yield make_app(tmp_path, choice, store=store, history_s=40, frozen=True)
+    monkeypatch.delenv("TZ")
+    time.tzset()
+
+
+def test_own_function_lanes_from_samples_120x36(snap_compare, own_function_app):
+    assert snap_compare(own_function_app, terminal_size=(120, 36))
+
+
+def test_own_function_lanes_from_samples_80x24(snap_compare, own_function_app):
+    assert snap_compare(own_function_app, terminal_size=(80, 24))
