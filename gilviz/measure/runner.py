@@ -344,6 +344,8 @@ class Experiment:
         if batch.record or batch.sampled_lanes:
             shared = timeline.shares_one_gil(cell.executor, environment.gil_enabled())
             finished = collector.finish(shared, cell.executor == "asyncio")
+            if not finished.workers:  # nothing stamped or sampled: no timeline, not an empty one
+                finished = None
         if cell.executor == "serial" and batch.tasks:  # a measured task time, for the chunks
             self.task_s = timing.wall_s / batch.tasks
         if repeat >= 0:
