@@ -338,3 +338,29 @@ def test_a_thread_first_seen_is_counted_from_the_sample_before(started):
     assert taken.states["run"] >= 25_000_000, "the 30 ms it ran before it was first seen"
     run = sum(flat[i + 2] - flat[i + 1] for i in range(0, len(flat), 3) if flat[i] == timeline.RUN)
     assert run == taken.states["run"], "its lane lays out what the states count"
+
+
+def test_a_sample_the_next_cell_resumed_during_is_dropped_not_handed_to_it():
+    """The runner may end a cell and start the next while a sample is being taken (it holds
+    the GIL, but hands it over every switch interval): that sample is the last cell's."""
+    stop = threading.Event()
+    worker = threading.Thread(target=spin, args=(stop,))
+    sampler = StackSampler([spin.__code__], lanes=True)  # driven by hand
+    worker.start()
+    last_cell: list[object] = []
+    sampler.resume(lambda *lane: last_cell.append(lane))
+    sampler.sample()  # sees the worker first
+    next_cell: list[object] = []
+    looking = sampler._task_threads
+
+    def next_cell_starts(frames):  # the runner's thread, meanwhile
+        seen = looking(frames)
+        sampler.take(pause=True)
+        sampler.resume(lambda *lane: next_cell.append(lane))
+        return seen
+
+    sampler._task_threads = next_cell_starts  # type: ignore[method-assign]
+    sampler.sample()
+    stop.set()
+    worker.join()
+    assert next_cell == [] and sampler.take().samples == 0, "nothing of the last cell's"

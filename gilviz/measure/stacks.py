@@ -315,7 +315,8 @@ class StackSampler(threading.Thread):
             time.sleep(random.uniform(*INTERVAL_S))
             if self._stopping:
                 return
-            self.sample()
+            if self._active.is_set():  # not paused while it slept
+                self.sample()
 
     def resume(self, sink: LaneSink | None = None) -> None:
         """Sample from now on, forgetting what was sampled before (and where each thread's
@@ -375,6 +376,8 @@ class StackSampler(threading.Thread):
         except (OSError, ValueError, IndexError):
             return  # a thread ended while it was read: this sample is lost
         with self._lock:
+            if self._fresh is not None:  # resumed meanwhile: this sample is the last cell's
+                return
             if self._sink is not None:
                 for key, flat, own in taken.take_lanes():
                     self._sink(key, flat, own)
