@@ -285,7 +285,7 @@ def test_threads_the_function_starts_get_lanes_of_their_own(cell):
     assert sum(w["shares"]["run"] for w in own) > 0, "and some of it in Python"
     # The task sleeps 10 ms, then waits for the GIL (the helper holds it) or in join (a lock).
     tasks = [w["shares"] for w in workers if not w.get("own")]
-    assert max(t["lock"] + t["gil"] for t in tasks) > 0.4, "the task waits, on both"
+    assert max(t["run"] for t in tasks) < 0.2, "the task itself barely runs"
     assert max(t["lock"] for t in tasks) > 0.03, "and join is a lock wait"
     labels = [lane["label"] for lane in result.timeline["lanes"]]
     assert labels[: cell.workers] == [f"w{i + 1}" for i in range(cell.workers)]
