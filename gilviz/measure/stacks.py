@@ -237,9 +237,9 @@ class _Thread:
 
     def __init__(self, tid: int, own: bool, since: tuple[int, int | None] | None = None) -> None:
         """`own`: a thread of the user's function, found outside any task; `since`: when the
-        sampler last looked (not finding it at work) and the thread's CPU clock then, to
-        count its time from then (None: not alive then, so all its CPU and run-queue time
-        so far, and no sleep, as when it started is not known); None: from now."""
+        sampler last looked (not finding it at work) and the thread's CPU clock then (None:
+        it was not alive), to count the CPU it used since (and its run-queue time, if it
+        started since), but no sleep: when it began is not known. None: from now."""
         self.tid, self.own = tid, own
         self.clock = cpu_clock(tid)
         base = f"/proc/self/task/{tid}/"
@@ -248,11 +248,10 @@ class _Thread:
         self.wall, self.cpu, self.queue = self.counters()
         if since is not None:  # a short-lived helper may be seen only once
             looked, cpu_then = since
-            if cpu_then is not None:  # its run-queue time then is not known: none counted
-                self.wall, self.cpu = looked, cpu_then
-            else:
-                self.wall = max(looked, self.wall - self.cpu - self.queue)
-                self.cpu = self.queue = 0
+            ran = self.cpu - (cpu_then or 0)
+            queued = self.queue if cpu_then is None else 0
+            self.wall = max(looked, self.wall - ran - queued)
+            self.cpu, self.queue = self.cpu - ran, self.queue - queued
         self.on_cpu, self.asleep = "run", ""
         """What it last ran and slept in: the labels when a snapshot cannot tell ('': not
         seen asleep yet, so its first sleep is labelled by what this sample sees)."""
@@ -388,9 +387,9 @@ class StackSampler(threading.Thread):
     ) -> list[tuple[_Thread, bool, tuple[str, int, str] | None]]:
         """The threads a snapshot finds running tasks (or the user's own code): each with
         whether it stands inside a call, and its innermost user line. A thread seen for the
-        first time is counted from the last sample (a pool's new worker, a helper of the
-        user's that lives 40 ms); one in a worker's setup only has its counters set, at each
-        sample (a setup's time is no task's)."""
+        first time only has its counters set, but one of the user's own (a helper that may
+        live 40 ms) is counted from the last sample; one in a worker's setup has them set at
+        each sample (a setup's time is no task's)."""
         # Looked up at every sample: a thread that ends leaves its ident to the next one
         # started, often at once (a function starting a helper per call).
         native = {t.ident: t.native_id for t in threading.enumerate()}
@@ -407,7 +406,7 @@ class StackSampler(threading.Thread):
                 continue
             thread = self._threads.get(tid)
             if thread is None:
-                counted = doing != "setup" and last is not None
+                counted = not doing and last is not None  # one of the user's, not a task's
                 since = (last[0], last[1].get(tid)) if counted and last else None
                 with contextlib.suppress(OSError):  # it ended meanwhile
                     thread = self._threads[tid] = _Thread(tid, not doing, since)
