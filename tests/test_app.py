@@ -725,3 +725,15 @@ async def test_a_tour_step_too_noisy_to_say_runs_again_live_with_twice_the_round
         assert tried == [1, 2], "the first step ran again, with twice the rounds, and concluded"
         assert "Second try, with 2 rounds (the first was too noisy to say" in str(panel.render())
         assert panel.outcomes[0].tries == 2 and len(panel.outcomes) == 1
+
+
+def test_only_textuals_terminal_driver_is_swapped_for_the_quiet_one(tmp_path, monkeypatch):
+    from textual.app import App
+
+    from gilviz.app.driver import QuietLinuxDriver
+
+    app = make_app(tmp_path)
+    assert app.get_driver_class() is QuietLinuxDriver, "a POSIX terminal: no polling"
+    web = type("WebDriver", (), {})
+    monkeypatch.setattr(App, "get_driver_class", lambda self: web)
+    assert app.get_driver_class() is web, "a browser's (gilviz serve) stays"

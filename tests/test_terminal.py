@@ -204,3 +204,29 @@ def legend_markers(terminal: Terminal) -> dict[str, str]:
             if found := re.search(rf"(\S\S) ?{name}", plot):
                 markers[name] = found[1]
     return markers
+
+
+def woken(pid: int) -> int:
+    """How often the app's threads other than its main one have gone to sleep and woken."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        if int(tid) != pid:
+            with open(f"/proc/{pid}/task/{tid}/status") as status:
+                total += sum(
+                    int(line.split()[1]) for line in status if "voluntary_ctxt_switches" in line
+                )
+    return total
+
+
+def test_idle_its_threads_sleep_until_a_key_and_a_lone_escape_still_reads(launch):
+    """Textual's input thread polls the terminal ten times a second (15 wakes in 1.5 s); the
+    app's waits for a key. Idle, only the writer wakes, to draw the CPU panel once a second."""
+    terminal = launch([])
+    terminal.wait_for("r Run")
+    before = woken(terminal.pid)
+    terminal.read(1.5)  # idle, as a room sees it between runs
+    assert woken(terminal.pid) - before <= 6
+    terminal.press("?")
+    terminal.wait_for("? Close")  # the help screen's footer
+    terminal.press("\x1b")  # escape alone: told from a sequence's start by its timeout
+    terminal.wait_until(lambda: "? Close" not in terminal.text(), "the help screen closing")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from textual import on, work
 from textual.app import App, ComposeResult
+from textual.driver import Driver
 from textual.reactive import var
 from textual.widgets import Footer, Input, Select
 
@@ -47,6 +48,15 @@ class GilvizApp(App[None]):
 
     live: var[LiveRun | None] = var(None, bindings=True)
     """The experiment running now; the footer offers r and s without one, escape with one."""
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's choice, but on a POSIX terminal one whose input thread does not poll."""
+        chosen = super().get_driver_class()
+        if chosen.__name__ != "LinuxDriver":  # a browser's, Windows', or one asked for
+            return chosen
+        from gilviz.app.driver import QuietLinuxDriver  # termios: POSIX only
+
+        return QuietLinuxDriver
 
     def __init__(
         self,
