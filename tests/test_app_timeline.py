@@ -245,3 +245,27 @@ async def test_a_users_function_gets_live_lanes_from_samples_then_its_own_thread
         assert "from stack samples" in str(panel.border_subtitle)
         shown = panel_text(app)
         assert "\nown1" in shown and "═ lock wait" in shown, shown
+
+
+async def test_a_finished_cells_picture_waits_for_a_tick_and_the_next_cell_replaces_it(tmp_path):
+    """In a sweep the next cell starts at once: its lanes replace the finished cell's picture
+    before that is ever sent (one whole repaint of the panel a cell, not two)."""
+    app = make_app(tmp_path)
+    async with app.run_test():
+        panel = app.query_one(TimelinePanel)
+        drawn: list[object] = []
+        redraw = panel.redraw
+        panel.redraw = lambda: (drawn.append(panel.result), redraw())  # type: ignore[method-assign]
+        finished = make_result()
+        panel.start_cell("threads x2 on cpu", shared_gil=True, rows=2)
+        panel.show_result(finished, at_tick=True)
+        panel.start_cell("threads x4 on cpu", shared_gil=True, rows=4)
+        panel.tick()
+        assert drawn == [None, None], "the finished picture was never drawn"
+        panel.show_result(finished, at_tick=True)
+        assert drawn == [None, None]
+        panel.tick()
+        assert drawn == [None, None, finished], "drawn on the tick after"
+        panel.show_result(finished, at_tick=True)
+        panel.stop("stopped")  # the run's end: no more ticks
+        assert drawn[-1] is finished and len(drawn) == 4

@@ -153,7 +153,7 @@ class Running:
         elif isinstance(event, CellDone):
             host.kept.keep(event.result)
             if event.failure is None:  # exact, until the next cell starts
-                host.timeline_panel.show_result(event.result)
+                host.timeline_panel.show_result(event.result, at_tick=True)
             else:
                 where = f"{event.failure.cell.label} failed"
                 host.notify(event.failure.reason, title=where, severity="error")

@@ -153,6 +153,9 @@ class TimelinePanel(LinesPanel):
         """Lanes the live panel keeps room for, shown or not yet."""
         self.sampled = False
         """Whether the live cell's lanes come from stack samples (a user's function)."""
+        self._due = False
+        """A finished cell's picture waits for the next tick: in a sweep the next cell
+        usually starts first, and one whole repaint is sent instead of two."""
 
     # --- state --------------------------------------------------------------------------
 
@@ -175,7 +178,7 @@ class TimelinePanel(LinesPanel):
         meanwhile (the run's widest cell), so that nothing below it moves as lanes appear: a
         move would repaint every panel beneath it."""
         self.live, self.result = LiveLanes(title, shared_gil, sampled), None
-        self.sampled = sampled
+        self.sampled, self._due = sampled, False
         self.rows = min(rows, self.most_lanes)
         self.redraw()
 
@@ -186,19 +189,28 @@ class TimelinePanel(LinesPanel):
 
     def tick(self) -> None:
         """Repaint what changed since the last tick: mostly the newest columns."""
-        if self.live is not None and self.display:
+        if self._due:
+            self._due = False
+            self.redraw()
+        elif self.live is not None and self.display:
             self.repaint_changes()
 
     def stop(self, why: str) -> None:
-        """The running cell ended without a result: its lanes stay, no longer called live."""
+        """The run ended: a cell ended without a result keeps its lanes, no longer called
+        live; a finished cell's picture, waiting for a tick, is drawn now."""
         if self.live is not None:
             self.live.ended = why
             self.redraw()
+        elif self._due:
+            self.tick()
 
-    def show_result(self, result: Result | None) -> None:
-        """The recorded timeline of a finished result (None: a row without one)."""
+    def show_result(self, result: Result | None, at_tick: bool = False) -> None:
+        """The recorded timeline of a finished result (None: a row without one); with
+        `at_tick`, drawn on the next tick (a run's cell that just finished)."""
         self.live, self.result = None, result
-        self.redraw()
+        self._due = at_tick
+        if not at_tick:
+            self.redraw()
 
     # --- drawing ------------------------------------------------------------------------
 
