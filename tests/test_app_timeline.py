@@ -269,3 +269,21 @@ async def test_a_finished_cells_picture_waits_for_a_tick_and_the_next_cell_repla
         panel.show_result(finished, at_tick=True)
         panel.stop("stopped")  # the run's end: no more ticks
         assert drawn[-1] is finished and len(drawn) == 4
+
+
+def test_live_own_rows_stay_marked_as_own_when_only_new_columns_are_worked_out():
+    from gilviz.app.widgets.timeline import LIVE_COLUMN_US, LiveLanes
+    from gilviz.measure.timeline import RUN
+    from gilviz.protocol.events import TimelineUpdate
+    from gilviz.protocol.spec import Cell
+
+    col = LIVE_COLUMN_US
+    live = LiveLanes("serial x1 on mod:f", shared_gil=True, sampled=True)
+    for step in range(3):  # the view reuses the columns no new interval touched
+        lanes_ = [
+            (0, 7, [RUN, step * col, (step + 1) * col]),
+            (1, 7, [RUN, step * col, (step + 1) * col]),
+        ]
+        live.add(TimelineUpdate(Cell("serial", 1), (step + 1) * col, lanes_, own=[1]))
+        drawn = live.view(0, 8)
+        assert [view.own for view in drawn] == [False, True], f"after update {step}"

@@ -8,6 +8,7 @@ cell's recorded timeline fitted to its width.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from rich.text import Text
@@ -109,7 +110,7 @@ class LiveLanes:
         fresh = lanes.from_live(binned, self.shared_gil, self.sampled, own)
         if start > first and kept is not None:
             fresh = [
-                lanes.LaneView(new.label, old.columns[: start - first] + new.columns)
+                dataclasses.replace(new, columns=old.columns[: start - first] + new.columns)
                 for old, new in zip(kept[2], fresh, strict=True)
             ]
         self._viewed = (first, width, fresh)
