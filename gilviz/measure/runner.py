@@ -600,10 +600,6 @@ def matches_reference(expected: int) -> Check:
     return lambda index, value: checksum_of(value) == expected
 
 
-"""Whether task `index`'s value is right: its checksum against the reference, or a user's
-result against the serial run's."""
-
-
 class _Tally:
     """What one run's finished tasks add up to, kept small whatever the task count."""
 
