@@ -219,13 +219,17 @@ def woken(pid: int) -> int:
 
 
 def test_idle_its_threads_sleep_until_a_key_and_a_lone_escape_still_reads(launch):
-    """Textual's input thread polls the terminal ten times a second (15 wakes in 1.5 s); the
-    app's waits for a key. Idle, only the writer wakes, to draw the CPU panel once a second."""
+    """Textual's input thread polls the terminal ten times a second (10 wakes a second, each
+    second); the app's waits for a key. Idle, only the writer wakes, to draw the CPU panel
+    once a second."""
     terminal = launch([])
     terminal.wait_for("r Run")
-    before = woken(terminal.pid)
-    terminal.read(1.5)  # idle, as a room sees it between runs
-    assert woken(terminal.pid) - before <= 6
+    counts = []  # start-up (finding Pythons) may still wake threads at first: a quiet second
+    while len(counts) < 5 and (not counts or counts[-1] > 4):
+        before = woken(terminal.pid)
+        terminal.read(1.0)  # idle, as a room sees it between runs
+        counts.append(woken(terminal.pid) - before)
+    assert min(counts) <= 4, f"wakes in each idle second: {counts}"
     terminal.press("?")
     terminal.wait_for("? Close")  # the help screen's footer
     terminal.press("\x1b")  # escape alone: told from a sequence's start by its timeout
