@@ -323,7 +323,7 @@ class StackSampler(threading.Thread):
         alive = {t.native_id for t in threading.enumerate() if t.native_id is not None}
         with self._lock:
             self._sampled = Sampled()
-            self._fresh = look(alive)
+            self._fresh = self._look(alive)
             self._sink = sink
         self._active.set()
 
@@ -417,7 +417,7 @@ class StackSampler(threading.Thread):
                     thread.wall, thread.cpu, thread.queue = thread.counters()
                 continue
             seen.append((thread, _in_call(frame), line))
-        self._looked = look(alive - self._threads.keys())
+        self._looked = self._look(alive - self._threads.keys())
         return seen
 
     def _count(
@@ -468,6 +468,11 @@ class StackSampler(threading.Thread):
     def _forget(self, tids: list[int]) -> None:
         for tid in tids:
             self._threads.pop(tid).close()
+
+    def _look(self, tids: set[int]) -> Look:
+        """Now, and these threads' CPU clocks: only where a thread of the user's own can be
+        found (a user's path), the one kind counted from the look before its first sighting."""
+        return look(tids if self._user is not None else ())
 
     def _where(self, frame: FrameType | None) -> tuple[tuple[str, int, str] | None, str]:
         """The innermost user line on a stack (None: none), and what the thread does: runs a

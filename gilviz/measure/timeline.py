@@ -363,15 +363,17 @@ def pack(
     """Lanes (sorted intervals) packed into as few rows as keep each row's lanes apart in
     time, and how many lanes each row holds: a function that starts a helper per call gets
     one row of helpers, one after another, not a row per helper."""
-    rows: list[tuple[list[tuple[int, int, int]], int]] = []
+    rows: list[list[tuple[int, int, int]]] = []
+    counts: list[int] = []
     for lane in sorted((lane for lane in lanes if lane), key=lambda lane: lane[0][1]):
-        for i, (row, count) in enumerate(rows):
-            if row[-1][2] <= lane[0][1]:
-                rows[i] = (row + lane, count + 1)
-                break
+        free = next((i for i, row in enumerate(rows) if row[-1][2] <= lane[0][1]), None)
+        if free is None:
+            rows.append(list(lane))
+            counts.append(1)
         else:
-            rows.append((list(lane), 1))
-    return rows
+            rows[free].extend(lane)  # in place: a helper per call may make thousands
+            counts[free] += 1
+    return list(zip(rows, counts, strict=True))
 
 
 def group_lanes(
