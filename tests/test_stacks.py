@@ -199,7 +199,9 @@ def test_a_users_lock_is_a_lock_wait_on_the_line_that_waits():
 def test_hot_lines_put_a_zlib_call_in_c_and_say_what_they_rest_on():
     task = f"{usertasks.__name__}:compress"
     cells = (Cell("serial", 1), Cell("threads", 2))  # the serial runs wait between theirs
-    spec = ExperimentSpec(task, cells, tasks=6, repeat=2, warmup=1, task=task, task_path=str(ROOT))
+    # Ten tasks: a threads round of six lasts 20 ms, and a task thread counts from its second
+    # sample (5-12 ms apart), so about one run in 40 sampled nothing; ten give 11 or more.
+    spec = ExperimentSpec(task, cells, tasks=10, repeat=2, warmup=1, task=task, task_path=str(ROOT))
     serial, threads = run_experiment(spec).results
     assert threads.sampled is not None, "a new pool's threads, though they reuse dead idents"
     top = (serial.hot_lines or [{}])[0]
