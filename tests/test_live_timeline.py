@@ -70,6 +70,23 @@ def test_live_lanes_of_threads_carry_the_runner_process_not_a_thread_id():
     assert lanes and {pid for _, pid, _ in lanes} == {runner_pid}
 
 
+@pytest.mark.parametrize("executor", ["serial", "threads", "processes"])
+def test_tiny_tasks_hand_their_timeline_over_in_batches_and_none_is_lost(executor):
+    from gilviz.measure import executors
+    from gilviz.measure.timeline import RUN
+
+    handed: list[list[int]] = []
+    records: list[dict] = []
+    batch = executors.Batch("cpu", 1, 3000, None, record=True, chunk=100)
+    sink = lambda key, flat: handed.append(flat)  # noqa: E731
+    workers = 1 if executor == "serial" else 2
+    executors.run(executor, batch, workers, records.append, sink=sink, live=False)
+    carried = [record["timeline"] for record in records if record["timeline"]]
+    assert 0 < len(carried) < len(records) / 4, "batches, not a hand-off a task"
+    runs = sum(flat[i] == RUN for flat in carried + handed for i in range(0, len(flat), 3))
+    assert runs >= 3000, "each task's run arrives: a chunk's last record carries the rest"
+
+
 def test_a_recorded_task_hands_its_timeline_over_with_its_record():
     from gilviz.measure import timeline
 

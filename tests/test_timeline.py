@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import multiprocessing
+import os
+import threading
+
 import pytest
 
 from gilviz.measure import timeline
@@ -112,6 +117,32 @@ def test_the_sink_gets_intervals_at_most_every_flush_interval():
     assert rec.take() == [], "everything handed over"
 
 
+def test_a_tasks_record_takes_what_was_recorded_at_most_every_take_ns():
+    clocks = Clocks()
+    rec = recorder(clocks)
+    taken = []
+    for _ in range(40):  # 40 tasks of 1 ms: their records carry it in batches
+        rec.begin()
+        clocks.spend(1, 1)
+        rec.mark(RUN)
+        taken.append(rec.take_due())
+    batches = [intervals(flat) for flat in taken if flat is not None]
+    every = timeline.TAKE_NS // MS
+    assert len(batches) == 1 + (40 - 1) // every, "the first task's, then one per TAKE_NS"
+    assert batches[:2] == [[(RUN, 0, MS)], [(RUN, MS, (1 + every) * MS)]]
+    rest = intervals(rec.take())
+    assert sum(end - start for batch in [*batches, rest] for _, start, end in batch) == 40 * MS
+
+
+def test_a_threads_key_is_read_once_and_again_in_a_forked_child():
+    assert timeline.thread_key() == (os.getpid(), threading.get_native_id())
+    fork = multiprocessing.get_context("fork")
+    with cf.ProcessPoolExecutor(1, fork) as pool:  # forked from this (the keyed) thread
+        key = pool.submit(timeline.thread_key).result()
+        pid = pool.submit(os.getpid).result()
+    assert key == (pid, pid) and pid != os.getpid(), "the child's own, not its parent's"
+
+
 def test_recording_off_costs_a_no_op():
     assert not timeline.recording()
     mark = timeline.marker()
@@ -139,6 +170,23 @@ def test_a_lane_stays_bounded_however_long_the_cell_and_keeps_its_start():
     figures = collector.finish(shared_gil=False)
     assert figures.overlap == pytest.approx(0.5), "figures come from the exact totals"
     assert figures.workers[0]["shares"]["core"] == pytest.approx(0.5)
+
+
+def test_downsampling_keeps_each_cells_main_state_under_a_long_interval_too():
+    collector = Collector(lane_cap=80)  # past 80, the older half goes onto 10 cells
+    flat = [IO, 0, 300 * MS]  # one long wait, over several of the cells
+    for i in range(30):  # then 8 ms runs between two 1 ms waits: mostly running, in time
+        t = 300 * MS + i * 10 * MS
+        flat.extend((RUN, t, t + 8 * MS, IO, t + 8 * MS, t + 9 * MS, IO, t + 9 * MS, t + 10 * MS))
+    for i in range(40):  # the recent part, kept as it is
+        flat.extend((STALL, 600 * MS + i * MS, 600 * MS + i * MS + MS // 2))
+    collector.add((1, 1), flat)
+    lane = lane_of(collector, (1, 1))
+    older = 500 * MS  # the older half: the wait and 21 runs, now on cells about 51 ms wide
+    coarse = sorted((iv for iv in lane.intervals if iv[1] < older), key=lambda iv: iv[1])
+    assert [state for state, _, _ in coarse] == [IO, RUN], coarse
+    assert coarse[0][1] == 0 and abs(coarse[0][2] - 300 * MS) < 55 * MS, "within a cell"
+    assert lane.totals[IO] == (300 + 60) * MS and lane.totals[RUN] == 240 * MS, "still exact"
 
 
 def test_a_stall_split_by_a_flush_is_one_resume():

@@ -293,14 +293,17 @@ def _run_chunk(
     tasks: list[tuple[Callable[..., dict[str, Any]], tuple[Any, ...]]],
 ) -> list[dict[str, Any]]:
     """Run a chunk of tasks where this is called (a pool worker): their records, in order;
-    a task that raises ends the chunk, naming its own number. A process worker's stack
-    samples come with the chunk's last record."""
+    a task that raises ends the chunk, naming its own number. The chunk's last record
+    carries what the worker recorded that no record took yet, and a process worker's stack
+    samples."""
     records = []
     for call, args in tasks:
         try:
             records.append(call(*args))
         except Exception as exc:
             raise _ChunkFailed(len(records), exc) from exc
+    if records and (rest := timeline.take_pending()):  # what no record took yet
+        records[-1]["timeline"] = (records[-1]["timeline"] or []) + rest
     sampler = stacks.in_this_worker()
     if sampler is not None and records:
         records[-1]["sampled"] = sampler.take().to_wire()

@@ -2,8 +2,9 @@
 
 Workloads do their work in small chunks (about 0.3 ms) and call `mark(state)` after each one.
 A mark reads the wall clock, and the thread's own CPU clock when the chunk was slow: time off
-the CPU is a *stall* (waiting for the GIL, or for a core). Intervals go to the runner with each
-task's record, and live (through a sink) when the app watches.
+the CPU is a *stall* (waiting for the GIL, or for a core). Intervals go to the runner with
+tasks' records (at most every 10 ms: tiny tasks hand theirs over in batches), and live (through
+a sink) when the app watches.
 
 The runner's `Collector` keeps a cell's intervals bounded (older stretches are downsampled,
 never dropped) while adding up exact totals, then works out the figures: how many workers ran
@@ -20,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 RUN, C, IO, STALL = 0, 1, 2, 3
@@ -36,6 +38,9 @@ STALL_MIN_NS = 100_000
 """Off-CPU time within a chunk below this is noise (interrupts, page faults), not a stall."""
 FLUSH_NS = 100_000_000
 """A worker hands its intervals to the live sink at most ten times a second."""
+TAKE_NS = 10_000_000
+"""A task's record carries what its worker recorded at most every 10 ms (a pool worker's
+chunk ends with the rest): tiny tasks hand their intervals over in batches."""
 LANE_CAP = 20_000
 """Intervals a lane keeps before its older half is downsampled."""
 STORED_BINS = 240
@@ -64,13 +69,14 @@ class Recorder:
         wall_ns: Callable[[], int] = time.perf_counter_ns,
         cpu_ns: Callable[[], int] = time.thread_time_ns,
     ) -> None:
-        self.key = (os.getpid(), threading.get_native_id())
+        self.key = thread_key()
         self.sink = sink
         self.wall_ns, self.cpu_ns = wall_ns, cpu_ns
         self.data: list[int] = []
         self.fastest: dict[int, int] = {}
         """The shortest chunk seen, per state, that ran straight through."""
         self.last_flush = wall_ns()
+        self.taken_at = self.last_flush - TAKE_NS  # the first task's record carries its own
         self.t = self.last_flush
         self.read_at, self.cpu = self.t, cpu_ns()
         """When the CPU clock was last read, and what it said."""
@@ -123,6 +129,14 @@ class Recorder:
         data, self.data = self.data, []
         return data
 
+    def take_due(self) -> list[int] | None:
+        """What was recorded since the last take, if TAKE_NS have passed since (else None)."""
+        now = self.wall_ns()
+        if now - self.taken_at < TAKE_NS:
+            return None
+        self.taken_at = now
+        return self.take()
+
 
 class _NoRecorder:
     """Recording off: marks cost one call and nothing else."""
@@ -136,6 +150,20 @@ class _NoRecorder:
 
 _local = threading.local()
 _OFF = _NoRecorder()
+_here = threading.local()
+
+
+def thread_key() -> tuple[int, int]:
+    """This thread's (process id, native thread id): each a system call, so read once per
+    thread (and again in a child process after a fork)."""
+    try:
+        key: tuple[int, int] = _here.key
+    except AttributeError:
+        key = _here.key = (os.getpid(), threading.get_native_id())
+    return key
+
+
+os.register_at_fork(after_in_child=lambda: vars(_here).clear())
 
 
 def attach(sink: Sink | None = None) -> None:
@@ -148,7 +176,7 @@ def detach() -> tuple[tuple[int, int], list[int]]:
     current: Recorder | None = getattr(_local, "recorder", None)
     _local.recorder = None
     if current is None:
-        return (os.getpid(), threading.get_native_id()), []
+        return thread_key(), []
     return current.key, current.take()
 
 
@@ -170,9 +198,16 @@ def marker() -> Callable[[int], None]:
 
 
 def take_pending() -> list[int] | None:
-    """What this thread recorded since its last flush (sent with a task's record)."""
+    """What this thread recorded since its last flush (None: it records nothing)."""
     current = getattr(_local, "recorder", None)
     return current.take() if current is not None else None
+
+
+def take_due() -> list[int] | None:
+    """What a task's record carries: what this thread recorded since the last take, once
+    TAKE_NS have passed since (None: not yet, or it records nothing)."""
+    current = getattr(_local, "recorder", None)
+    return current.take_due() if current is not None else None
 
 
 # --- the runner side ---------------------------------------------------------------------
@@ -254,17 +289,31 @@ class Collector:
 
 def _downsample(lane: Lane, cap: int) -> None:
     """Coarsen the older half of a lane onto a grid (each cell keeps its main state)."""
-    ordered = sorted(lane.intervals, key=lambda iv: iv[1])
+    ordered = sorted(lane.intervals, key=itemgetter(1))
     half = len(ordered) // 2
     old, recent = ordered[:half], ordered[half:]
     start, end = old[0][1], old[-1][2]
     cells = max(1, cap // 8)
     width = max(1, (end - start) // cells + 1)
-    merged: list[tuple[int, int, int]] = []
-    for column, shares in enumerate(_bin(old, start, width, cells, kinds=len(STATES))):
-        if not any(shares):
+    kinds = len(STATES)
+    spent = [0] * (cells * kinds)
+    """Nanoseconds in each state, per cell (integers: the cells' main states, exactly)."""
+    for state, left, right in old:
+        first = (left - start) // width
+        if (right - start) // width == first:  # most intervals lie inside one cell
+            spent[first * kinds + state] += right - left
             continue
-        state = max(range(len(STATES)), key=lambda s: shares[s])
+        for column in range(first, min(cells - 1, (right - start) // width) + 1):
+            lo = max(left, start + column * width)
+            hi = min(right, start + (column + 1) * width)
+            spent[column * kinds + state] += max(0, hi - lo)
+    merged: list[tuple[int, int, int]] = []
+    for column in range(cells):
+        row = spent[column * kinds : (column + 1) * kinds]
+        most = max(row)
+        if not most:
+            continue
+        state = row.index(most)
         left = start + column * width
         if merged and merged[-1][0] == state and merged[-1][2] == left:
             merged[-1] = (state, merged[-1][1], left + width)

@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gilviz.measure.timeline import thread_key
+
 
 @dataclass(frozen=True)
 class UserTask:
@@ -183,10 +185,11 @@ async def run_async(user: UserTask, index: int, value: Any, fail: bool) -> dict[
 
 
 def _record(index: int, start: float, cpu_start: float, value: Any) -> dict[str, Any]:
+    pid, tid = thread_key()
     return {
         "index": index,
-        "pid": os.getpid(),
-        "tid": threading.get_native_id(),
+        "pid": pid,
+        "tid": tid,
         "start": start,
         "end": time.monotonic(),
         "cpu_s": time.thread_time() - cpu_start,

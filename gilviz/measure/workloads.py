@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from gilviz.measure.timeline import IO, RUN, C, attach, marker, recording, take_pending
+from gilviz.measure.timeline import IO, RUN, C, attach, marker, recording, take_due, thread_key
 
 TARGET_TASK_S = 0.2
 """Calibrated task duration when a task runs alone."""
@@ -214,7 +214,8 @@ def run_task(
     """Run one task where it is called (a worker) and describe where and how it ran.
 
     With `record`, the worker's timeline is recorded (from here on, if nothing attached a
-    recorder to this thread before) and what it did not yet hand over rides in the record.
+    recorder to this thread before) and what it did not yet hand over rides in the record,
+    at most every TAKE_NS (tiny tasks hand theirs over in batches).
     """
     if record and not recording():
         attach()
@@ -269,15 +270,16 @@ class _Metered:
 
 
 def _record(index: int, start: float, cpu_start: float, value: int | bytes) -> dict[str, Any]:
+    pid, tid = thread_key()
     return {
         "index": index,
-        "pid": os.getpid(),
-        "tid": threading.get_native_id(),
+        "pid": pid,
+        "tid": tid,
         "start": start,
         "end": time.monotonic(),
         "cpu_s": time.thread_time() - cpu_start,
         "value": value,
-        "timeline": take_pending(),
+        "timeline": take_due(),
     }
 
 
