@@ -86,8 +86,24 @@ class Terminal:
     def press(self, keys: str) -> None:
         os.write(self.fd, keys.encode())
 
+    def hang_up(self, timeout: float = 10.0) -> bool:
+        """Close the terminal as a dropped SSH session does (the kernel sends SIGHUP, then
+        SIGCONT); whether the app then exited within `timeout` seconds (it is killed if not)."""
+        os.close(self.fd)
+        self.fd, self.exited = -1, True
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if os.waitpid(self.pid, os.WNOHANG)[0]:
+                return True
+            time.sleep(0.05)  # polling a process that has no other way to say it ended
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        return False
+
     def close(self) -> None:
         """Quit the app if it still runs, and reap it."""
+        if self.fd < 0:  # hung up: reaped already
+            return
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGTERM)
         self.read(0.2)

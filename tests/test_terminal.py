@@ -105,6 +105,18 @@ def test_kill_9_of_the_app_keeps_finished_results_and_leaves_no_runner(launch, t
     assert [r.executor for r in loaded.results] == ["serial"]
 
 
+def test_a_hang_up_mid_run_ends_the_app_and_its_runner(launch):
+    terminal = launch([*SLOW_SLEEP, "--size", "2000"])
+    terminal.wait_for("Experiment")
+    terminal.press("r")
+    terminal.wait_for("Running")
+    family = psutil.Process(terminal.pid).children(recursive=True)
+    assert family, "the runner should be running"
+    assert terminal.hang_up(), "the app outlived its terminal (SIGHUP, then SIGCONT)"
+    _, alive = psutil.wait_procs(family, timeout=5)
+    assert not alive, f"outlived the app: {alive}"
+
+
 CPU_THREADS = ["--workload", "cpu", "--executor", "threads", "--workers", "2", "--tasks", "4"]
 CPU_THREADS += ["--repeat", "1"]
 

@@ -28,6 +28,10 @@ class QuietLinuxDriver(LinuxDriver):
     _wake: tuple[int, int] | None = None
 
     def start_application_mode(self) -> None:
+        if self._wake is not None:
+            # Resumed without a suspend: Textual resumes on any SIGCONT, and a hang-up sends
+            # one after SIGHUP. The input thread running would never be woken: end it first.
+            self.disable_input()
         self._wake = os.pipe()
         super().start_application_mode()  # type: ignore[no-untyped-call]
 
