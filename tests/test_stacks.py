@@ -110,8 +110,11 @@ def test_python_alone_runs_with_the_gil():
 def test_two_python_threads_take_turns_on_the_gil():
     taken = sampled(spin, spin)
     shares = off_the_queue(taken)
-    assert shares["run"] == pytest.approx(0.5, abs=0.15), shares
-    assert shares["gil"] == pytest.approx(0.5, abs=0.15), shares
+    # Quiet, about half and half. On a busy machine a waiter whose GIL wait timed out may
+    # wait for a core (left out here) while the holder runs on: the split then leans to
+    # running, 0.65/0.35 in 3 of 80 runs with a core kept busy (the code of 2026-12-04 too).
+    assert shares["run"] == pytest.approx(0.5, abs=0.2), shares
+    assert shares["gil"] == pytest.approx(0.5, abs=0.2), shares
     assert taken.samples >= 6, "the sampler gets the GIL at hand-offs"
 
 
