@@ -53,6 +53,11 @@ class Batch:
     """Tasks handed to a pool worker at once (`chunksize`, as Executor.map has it): tiny
     tasks in chunks cost a hand-off a chunk, not a task. Each is still timed and checked."""
 
+    @property
+    def keeps_timeline(self) -> bool:
+        """Whether the run keeps a timeline: stamped by the tasks, or from stack samples."""
+        return self.record or self.sampled_lanes
+
     def task(self, index: int) -> tuple[Callable[..., dict[str, Any]], tuple[Any, ...]]:
         """What task `index` calls where it runs, with its arguments (picklable both)."""
         fail = index == self.fail_index

@@ -300,7 +300,7 @@ class Experiment:
             batch = dataclasses.replace(batch, chunk=chunk)
         try:
             self.emit.send(events.CellStarted(cell, repeat))
-            streaming = (batch.record or batch.sampled_lanes) and self.spec.live
+            streaming = batch.keeps_timeline and self.spec.live
             collector = timeline.Collector(
                 max(1000, TRACE_BUDGET // cell.workers),  # pragma: no mutate (a floor)
                 streaming,
@@ -341,7 +341,7 @@ class Experiment:
         if self.sampler is not None:  # the runner's own threads; process workers' came back
             tally.sampled.add(self.sampler.take(pause=True))
         finished = None
-        if batch.record or batch.sampled_lanes:
+        if batch.keeps_timeline:
             shared = timeline.shares_one_gil(cell.executor, environment.gil_enabled())
             finished = collector.finish(shared, cell.executor == "asyncio")
             if not finished.workers:  # nothing stamped or sampled: no timeline, not an empty one

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gilviz.measure.timeline import thread_key
+from gilviz.measure.workloads import task_record
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def run(user: UserTask, index: int, value: Any, fail: bool) -> dict[str, Any]:
             result = function(value)
     except SystemExit as exc:  # a task may not end its worker
         raise UserTaskFailed(f"called sys.exit({exc.code!r})") from None
-    return _record(index, start, cpu_start, result)
+    return task_record(index, start, cpu_start, result)
 
 
 async def run_async(user: UserTask, index: int, value: Any, fail: bool) -> dict[str, Any]:
@@ -181,21 +181,7 @@ async def run_async(user: UserTask, index: int, value: Any, fail: bool) -> dict[
         result = await _function(user)(value)
     except SystemExit as exc:
         raise UserTaskFailed(f"called sys.exit({exc.code!r})") from None
-    return _record(index, start, cpu_start, result)
-
-
-def _record(index: int, start: float, cpu_start: float, value: Any) -> dict[str, Any]:
-    pid, tid = thread_key()
-    return {
-        "index": index,
-        "pid": pid,
-        "tid": tid,
-        "start": start,
-        "end": time.monotonic(),
-        "cpu_s": time.thread_time() - cpu_start,
-        "value": value,
-        "timeline": None,
-    }
+    return task_record(index, start, cpu_start, result)
 
 
 class SameAsSerial:

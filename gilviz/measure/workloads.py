@@ -224,7 +224,7 @@ def run_task(
     start = time.monotonic()
     cpu_start = time.thread_time()
     value = WORKLOADS[workload].task(size, arg)
-    return _record(index, start, cpu_start, value)
+    return task_record(index, start, cpu_start, value)
 
 
 async def run_task_async(
@@ -237,9 +237,9 @@ async def run_task_async(
     cpu_start = time.thread_time()
     spec = WORKLOADS[workload]
     if spec.async_task is None:  # runs inline: no other coroutine runs meanwhile
-        return _record(index, start, cpu_start, spec.task(size, arg))
+        return task_record(index, start, cpu_start, spec.task(size, arg))
     metered = _Metered(spec.async_task(size, arg))
-    record = _record(index, start, cpu_start, await metered)
+    record = task_record(index, start, cpu_start, await metered)
     record["cpu_s"] = metered.cpu_s  # its own CPU, not that of coroutines run while it waited
     return record
 
@@ -269,7 +269,9 @@ class _Metered:
                 step = partial(self.coroutine.send, sent)
 
 
-def _record(index: int, start: float, cpu_start: float, value: int | bytes) -> dict[str, Any]:
+def task_record(index: int, start: float, cpu_start: float, value: Any) -> dict[str, Any]:
+    """What a finished task hands the runner: where and when it ran, its CPU, its value, and
+    its worker's timeline not yet handed over (when due; a user's function records none)."""
     pid, tid = thread_key()
     return {
         "index": index,

@@ -152,8 +152,6 @@ class TimelinePanel(LinesPanel):
         self._shown_titles = ("Timeline", "")
         self.rows = 0
         """Lanes the live panel keeps room for, shown or not yet."""
-        self.sampled = False
-        """Whether the live cell's lanes come from stack samples (a user's function)."""
         self._due = False
         """A finished cell's picture waits for the next tick: in a sweep the next cell
         usually starts first, and one whole repaint is sent instead of two."""
@@ -179,7 +177,7 @@ class TimelinePanel(LinesPanel):
         meanwhile (the run's widest cell), so that nothing below it moves as lanes appear: a
         move would repaint every panel beneath it."""
         self.live, self.result = LiveLanes(title, shared_gil, sampled), None
-        self.sampled, self._due = sampled, False
+        self._due = False
         self.rows = min(rows, self.most_lanes)
         self.redraw()
 
@@ -236,7 +234,7 @@ class TimelinePanel(LinesPanel):
 
     def _empty_words(self) -> list[str]:
         """What the panel says where it has no lanes, a line each."""
-        if self.live is not None and self.sampled:
+        if self.live is not None and self.live.sampled:
             return [SAMPLING]
         if self.live is not None:
             return ["Starting the workers: their lanes appear with their first stamps."]
