@@ -10,7 +10,7 @@ import sys
 import psutil
 import pytest
 from textual.widget import Widget
-from textual.widgets import Input, ProgressBar, Select
+from textual.widgets import Input, Select
 
 from gilviz.analysis.engine import ExperimentRun
 from gilviz.analysis.store import ResultStore
@@ -20,6 +20,7 @@ from gilviz.app.live_run import LiveRun
 from gilviz.app.running import RunnerEvent
 from gilviz.app.widgets.help import HelpScreen
 from gilviz.app.widgets.plot import SpeedupPlot
+from gilviz.app.widgets.progress import NARROW_BAR_WIDTH
 from gilviz.app.widgets.results import ResultsLog
 from gilviz.cli.main import main
 from gilviz.protocol.events import CellStarted, Progress
@@ -56,19 +57,19 @@ async def toast_says(pilot, words: str) -> bool:
 
 
 def status(app: GilvizApp) -> str:
-    return str(app.query_one("#status").render())
+    return app.progress.text()
 
 
 async def test_run_finishes_and_adds_rows_and_saves_them(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test() as pilot:
         await pilot.press("r")
-        bar = app.query_one(ProgressBar)
-        assert bar.total == 4, "every cell's tasks, the baseline's too; never indeterminate"
+        assert app.progress.total == 4, "every cell's tasks, the baseline's too"
         await finish(app, pilot)
         assert app.live is None and "Done" in status(app)
         assert app.query_one(ResultsLog).result_count == 2  # the serial baseline and threads x2
-        assert app.query_one(ProgressBar).percentage == 1.0, "a finished run shows a full bar"
+        assert app.progress.fraction == 1.0, "a finished run shows a full bar"
+        assert status(app).startswith("━" * NARROW_BAR_WIDTH + " Done"), "drawn full, narrow"
         assert str(app.results_log.border_subtitle).startswith("threads "), "the latest verdict"
         await pilot.press("up")
         assert str(app.results_log.border_subtitle).startswith("serial baseline")
@@ -80,7 +81,7 @@ async def test_the_repeat_field_runs_each_cell_that_often_and_the_log_shows_its_
     async with app.run_test(size=(120, 36)) as pilot:
         app.query_one("#repeat", Input).value = "3"
         await pilot.press("r")
-        assert app.query_one(ProgressBar).total == 12, "two cells of two tasks, three rounds"
+        assert app.progress.total == 12, "two cells of two tasks, three rounds"
         await finish(app, pilot)
         log = app.results_log
         names = [str(column.label) for column in log.columns.values()]
@@ -476,16 +477,16 @@ async def test_a_sweeps_bar_counts_all_its_tasks_and_never_goes_back(tmp_path):
     async with app.run_test() as pilot:
         spec = ExperimentSpec("cpu", (Cell("threads", 2), Cell("threads", 4)), tasks=8)
         app.live = LiveRun(ExperimentRun(spec))  # never started: events are fed by hand
-        bar = app.query_one(ProgressBar)
+        bar = app.progress
         seen = []
         for cell in (Cell("serial", 1), Cell("threads", 2), Cell("threads", 4)):
             app.post_message(RunnerEvent(CellStarted(cell, repeat=0)))
             await pilot.pause()
-            seen.append(bar.progress)
+            seen.append(bar.done)
             app.post_message(RunnerEvent(Progress(cell, 5, 8, 1, 0.0)))
             await pilot.pause()
             app.pacing.tick()  # the live tick draws progress
-            seen.append(bar.progress)
+            seen.append(bar.done)
         assert bar.total == 24, "three cells of eight tasks"
         assert seen == [0, 5, 8, 13, 16, 21], "it only ever grows"
         app.live = None

@@ -40,9 +40,7 @@ async def test_two_pythons_named_in_the_field_run_one_after_the_other_and_show_a
         app.query_one("#python", Input).value = f"{own.version}, 3.12"
         await pilot.press("r")
         await until_idle(app, pilot)
-        assert "Done" in str(app.query_one("#status").render()) and "4 results" in str(
-            app.query_one("#status").render()
-        )
+        assert "Done" in app.progress.text() and "4 results" in app.progress.text()
         assert [(r.env["python"], r.executor) for r in app.kept.results] == [
             (own.version, "serial"),
             (own.version, "threads"),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import App, ComposeResult
 from textual.geometry import Region
 
-from gilviz.app.widgets.repaint import changed_regions
+from gilviz.app.widgets.repaint import LinesPanel, changed_regions
 
 
 def test_unchanged_lines_send_nothing():
@@ -44,3 +45,32 @@ def test_a_shorter_line_repaints_the_cells_it_no_longer_covers():
 
 def test_a_new_line_means_a_layout_pass():
     assert changed_regions([Text("a")], [Text("a"), Text("b")], 20) is None
+
+
+class _Panel(LinesPanel):
+    DEFAULT_CSS = "_Panel { height: 3; }"
+
+    def build_lines(self, width: int) -> list[Text]:
+        return [Text.assemble("w1 ", ("▄▄", "green"))]
+
+
+class _PanelApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield _Panel()
+
+
+async def test_a_kept_line_is_drawn_again_in_a_new_theme():
+    """Lines are kept between repaints; a theme (or any style) change must not leave them in
+    the old background."""
+    app = _PanelApp()
+    async with app.run_test(size=(40, 6)) as pilot:
+        app.theme = "textual-dark"
+        await pilot.pause()
+        panel = app.query_one(_Panel)
+        dark = panel.render_line(0)
+        app.theme = "textual-light"
+        await pilot.pause()
+        light = panel.render_line(0)
+        assert panel.rich_style.bgcolor is not None
+        assert {seg.style.bgcolor for seg in light} == {panel.rich_style.bgcolor}
+        assert light.text == dark.text and light != dark

@@ -98,8 +98,7 @@ async def mid_run(pilot) -> None:
     lanes = [(index, 1, flat) for index, flat in enumerate(live)]
     app.timeline_panel.add(TimelineUpdate(Cell("threads", 4), 1_200_000, lanes))
     app.timeline_panel.tick()
-    app.progress.total, app.progress.done = 8, 3
-    app.progress.status = "Running threads x4 on cpu · 3/8 tasks · 1.2 s"
+    app.progress.show(3, 8, "Running threads x4 on cpu · 3/8 tasks · 1.2 s")
     await pilot.pause()
 
 

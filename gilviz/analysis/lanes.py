@@ -9,7 +9,7 @@ threads taking turns on the GIL are two half-height lanes; two processes, two fu
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gilviz.measure.timeline import CORE, GIL, LOCK, STALL, STATES, STORED_LANES, stored_groups
@@ -47,6 +47,12 @@ class LaneView:
     columns: list[list[float]]
     own: bool = False
     """A thread the user's function started itself, not a worker."""
+    glyphs: list[tuple[str, str]] | None = field(default=None, compare=False, repr=False)
+    """Each column's glyph and state, where already worked out (a live view keeps them)."""
+
+    def drawn(self) -> list[tuple[str, str]]:
+        """Each column's glyph and state name."""
+        return self.glyphs if self.glyphs is not None else strip(self.columns)
 
 
 def glyph(shares: Sequence[float]) -> tuple[str, str]:
@@ -170,7 +176,7 @@ def text_block(title: str, views: list[LaneView], width: int) -> str:
     label_width = max((len(v.label) for v in views), default=2) + 1
     lines = [title]
     for view in views:
-        lines.append(f"  {view.label:<{label_width}}" + "".join(g for g, _ in strip(view.columns)))
+        lines.append(f"  {view.label:<{label_width}}" + "".join(g for g, _ in view.drawn()))
     items = legend_items(width - 2, shows_lock(views))
     lines.append("  " + "   ".join(f"{g} {w}" for g, _, w in items))
     return "\n".join(lines)

@@ -61,9 +61,7 @@ class Pacing:
         """The live panels while a run goes: only what changed repaints."""
         if (live := self.host.live) is not None:
             self.host.timeline_panel.tick()
-            progress = self.host.progress
-            progress.total, progress.done = live.all_tasks, live.all_done
-            progress.status = live.status()
+            self.host.progress.show(live.all_done, live.all_tasks, live.status())
 
     def go_live(self, live: bool) -> None:
         """Start or stop the live panels' ticks; at the end, the CPU panel redraws at once."""

@@ -104,9 +104,8 @@ class Running:
         run = ExperimentRun(first, python)
         host.live = live = LiveRun(run, queue=rest, variants=1 + len(rest), python=python)
         host.pacing.go_live(True)
-        # The bar is determinate from the start: an indeterminate one animates at 60 Hz.
-        host.progress.total, host.progress.done = live.all_tasks, 0
-        host.progress.status = "Starting the runner process…"
+        # The bar counts the whole experiment's tasks from the start: it never goes back.
+        host.progress.show(0, live.all_tasks, "Starting the runner process…")
         self._read(run)
 
     def cancel(self) -> None:
@@ -146,8 +145,8 @@ class Running:
             shared = shares_one_gil(event.cell.executor, gil)
             sampled = live.run.spec.task is not None  # a user's function stamps no states
             host.timeline_panel.start_cell(title, shared, rows=widest, sampled=sampled)
-            host.progress.total, host.progress.done = live.all_tasks, live.all_done
-            host.progress.status = live.status()  # a new cell shows now, not on the next tick
+            # A new cell shows now, not on the next tick.
+            host.progress.show(live.all_done, live.all_tasks, live.status())
         elif isinstance(event, TimelineUpdate):  # drawn on the next refresh tick, not at 5 Hz
             host.timeline_panel.add(event)
         elif isinstance(event, CellDone):
@@ -174,8 +173,7 @@ class Running:
         host.sampler.detach()
         host.pacing.go_live(False)  # and redraw now: no stale worker rows until the next tick
         ended, words = live.ending(finished)  # where it ended, not the last tick's view
-        host.progress.total, host.progress.done = live.all_tasks, ended
-        host.progress.status = words
+        host.progress.show(ended, live.all_tasks, words)
         if finished.error:
             host.notify(finished.error, title="experiment failed", severity="error")
         if again is not None:  # a tour step too noisy to say runs once more

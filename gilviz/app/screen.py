@@ -14,7 +14,7 @@ from textual.widgets import Footer, Header, Static
 from gilviz.app.widgets.controls import Controls
 from gilviz.app.widgets.cpu import WORKER_ROWS, CpuPanel
 from gilviz.app.widgets.plot import SpeedupPlot
-from gilviz.app.widgets.progress import RunProgress
+from gilviz.app.widgets.progress import BAR_WIDTH, NARROW_BAR_WIDTH, RunProgress
 from gilviz.app.widgets.results import ResultsLog
 from gilviz.app.widgets.timeline import TimelinePanel
 from gilviz.app.widgets.tour import TourPanel
@@ -75,4 +75,5 @@ class MainScreen(Screen[None]):
                 self.set_class(on, name, update=False)
             self.app.update_styles(self)  # (update_node_styles only from textual 8)
         p.cpu_panel.worker_rows = 2 if height < SHORT_BELOW else WORKER_ROWS
+        p.progress.set_bar_width(NARROW_BAR_WIDTH if narrow else BAR_WIDTH)
         p.timeline_panel.most_lanes = max(1, min(16, (height - 20) // 2))  # 60x20: a result row

@@ -1,40 +1,73 @@
-"""The progress line: what is running, tasks done of total, elapsed time."""
+"""The progress line: a bar of the tasks done of all, and what is running, in one line."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.reactive import reactive
-from textual.widgets import Label, ProgressBar
+from rich.text import Text
+
+from gilviz.app.widgets.repaint import LinesPanel
 
 READY = "Ready: r runs, s sweeps workers, t tours, ? explains."
+BAR_WIDTH = 36
+NARROW_BAR_WIDTH = 16
 
 
-class RunProgress(Horizontal):
-    """A progress bar and one line of words, drawn from three reactive values the app sets:
-    `done` of `total` tasks, and `status`. Each repaints only when it changes."""
+def bar_glyphs(fraction: float, width: int) -> tuple[str, str]:
+    """The bar's done part and its track, in half cells, drawn as Textual's ProgressBar draws
+    them: once begun, the done part ends in a half cell (╸) or the track starts with one (╺)."""
+    halves = round(max(0.0, min(1.0, fraction)) * width * 2)
+    full, half = divmod(halves, 2)
+    left = width - full - half
+    track = "━" * left if half or not left or not fraction else "╺" + "━" * (left - 1)
+    return "━" * full + "╸" * half, track
 
+
+class RunProgress(LinesPanel):
+    """One line drawn from what the app shows: `done` of `total` tasks, and `status`.
+
+    Textual's ProgressBar and a Label drew this line before: each update re-rendered both
+    through their content pipeline, most of the app's cost at 4 Hz during a run; one line
+    repaints only the cells that changed (`LinesPanel`)."""
+
+    FIXED_HEIGHT = True
+    COMPONENT_CLASSES = {"progress--bar", "progress--complete", "progress--track"}
     DEFAULT_CSS = """
-    RunProgress #bar { width: 36; margin-right: 1; }
-    /* The bar's empty track; Textual's default ($surface) vanishes on a 16-colour xterm. */
-    RunProgress Bar > .bar--bar { background: $foreground 25%; }
-    RunProgress #status { width: 1fr; height: 1; }
+    RunProgress { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    RunProgress > .progress--bar { color: $primary; }
+    RunProgress > .progress--complete { color: $success; }
+    /* The empty track; $surface (Textual's default) vanishes on a 16-colour xterm. */
+    RunProgress > .progress--track { color: $foreground 25%; }
     """
 
-    status: reactive[str] = reactive(READY, layout=False)
-    done: reactive[int] = reactive(0)
-    total: reactive[int] = reactive(1)
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.done, self.total, self.status = 0, 1, READY
+        self.bar_width = BAR_WIDTH
+        """Cells of the bar (fewer on a narrow screen: the words need them)."""
 
-    def compose(self) -> ComposeResult:
-        # No percentage: the status says "3/8 tasks", and the hidden label forced full reflows.
-        yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="bar")
-        yield Label(READY, id="status")
+    def show(self, done: int, total: int, status: str) -> None:
+        """Tasks done of all (the bar) and what runs (the words): only changed cells repaint."""
+        if (done, total, status) != (self.done, self.total, self.status):
+            self.done, self.total, self.status = done, total, status
+            self.repaint_changes()
 
-    def watch_status(self, text: str) -> None:
-        self.query_one("#status", Label).update(text, layout=False)  # fixed size in CSS
+    @property
+    def fraction(self) -> float:
+        """How much of the bar is done."""
+        return self.done / self.total if self.total > 0 else 0.0
 
-    def watch_done(self) -> None:
-        self.query_one("#bar", ProgressBar).update(progress=self.done)
+    def set_bar_width(self, width: int) -> None:
+        if width != self.bar_width:
+            self.bar_width = width
+            self.redraw()
 
-    def watch_total(self) -> None:
-        self.query_one("#bar", ProgressBar).update(total=self.total)
+    def build_lines(self, width: int) -> list[Text]:
+        done, track = bar_glyphs(self.fraction, self.bar_width)
+        part = "progress--complete" if self.fraction >= 1.0 else "progress--bar"
+        return [
+            Text.assemble(
+                (done, self.get_component_rich_style(part)),
+                (track, self.get_component_rich_style("progress--track")),
+                " ",
+                self.status,
+            )
+        ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Span, Text
 from textual.geometry import Region
 from textual.strip import Strip
@@ -26,6 +27,14 @@ class LinesPanel(Widget):
         """The lines last built, and the width they were built for."""
         self._strips: dict[int, tuple[Text, Strip]] = {}
         """Each line as last rendered, with the text it was rendered from."""
+        self._base_style: Style | None = None
+        """The panel's own style, under every line (Textual computes it anew on each call)."""
+
+    def notify_style_update(self) -> None:
+        """A theme or CSS change: the kept lines were drawn in the old style."""
+        super().notify_style_update()
+        self._base_style = None
+        self._drawn, self._strips = (-1, []), {}  # lines may hold component styles too
 
     def build_lines(self, width: int) -> list[Text]:
         """The panel's lines at `width` (subclasses draw here)."""
@@ -58,19 +67,22 @@ class LinesPanel(Widget):
     def render_line(self, y: int) -> Strip:
         width = self.content_region.width or 80
         lines = self._lines(width)
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        base = self._base_style
         if y >= len(lines):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         line = lines[y]
         kept = self._strips.get(y)
         if kept is not None and kept[0].plain == line.plain and kept[0].spans == line.spans:
             return kept[1]
-        if line.plain:
-            styled = line.copy()
-            styled.stylize_before(self.rich_style)  # under the line's own styles, to its end
-            strip = Strip(styled.render(self.app.console), styled.cell_len)
-            strip = strip.crop_extend(0, width, self.rich_style)
+        if line.plain:  # the base under the line's style and spans, then to the panel's width
+            console = self.app.console
+            under = base + console.get_style(line.style) if line.style else base
+            strip = Strip(line.render(console), line.cell_len).apply_style(under)
+            strip = strip.crop_extend(0, width, base)
         else:  # an empty Text renders one unstyled segment, which NO_COLOR's filter refuses
-            strip = Strip.blank(width, self.rich_style)
+            strip = Strip.blank(width, base)
         self._strips[y] = (line, strip)
         return strip
 

@@ -108,11 +108,18 @@ class LiveLanes:
         }
         own = frozenset(key for key in binned if key >= OWN_ROWS)
         fresh = lanes.from_live(binned, self.shared_gil, self.sampled, own)
-        if start > first and kept is not None:
+        if start > first and kept is not None:  # the unchanged columns' glyphs too
+            kept_columns = start - first
             fresh = [
-                dataclasses.replace(new, columns=old.columns[: start - first] + new.columns)
+                dataclasses.replace(
+                    new,
+                    columns=old.columns[:kept_columns] + new.columns,
+                    glyphs=old.drawn()[:kept_columns] + new.drawn(),
+                )
                 for old, new in zip(kept[2], fresh, strict=True)
             ]
+        else:
+            fresh = [dataclasses.replace(view, glyphs=view.drawn()) for view in fresh]
         self._viewed = (first, width, fresh)
         self.dirty_from = first + width
         return fresh
@@ -263,7 +270,7 @@ def _lane_line(view: lanes.LaneView) -> Text:
     line = Text(f"{view.label:<{LABEL_WIDTH}}"[:LABEL_WIDTH])
     run: list[str] = []
     run_state = ""
-    for glyph, state in lanes.strip(view.columns):
+    for glyph, state in view.drawn():
         if state != run_state and run:
             line.append("".join(run), lanes.STYLES[run_state])
             run = []
