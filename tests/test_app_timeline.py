@@ -119,7 +119,8 @@ async def test_the_cpu_panel_names_what_runs_and_shows_process_workers(tmp_path)
 
         await until(pilot, baseline_named, "the baseline named")
         assert "no experiment running" not in cpu.text()
-        assert str(cpu.border_title) == "CPU · serial x1"
+        assert "serial x1: " in cpu.text(), "its load line names the cell"
+        assert str(cpu.border_title) == "CPU", "a title that never changes: no whole repaints"
 
         def two_processes_shown() -> bool:
             # The panel's own tick comes once a second and the cell lasts about one: sample

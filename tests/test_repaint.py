@@ -74,3 +74,32 @@ async def test_a_kept_line_is_drawn_again_in_a_new_theme():
         assert panel.rich_style.bgcolor is not None
         assert {seg.style.bgcolor for seg in light} == {panel.rich_style.bgcolor}
         assert light.text == dark.text and light != dark
+
+
+class _FixedPanel(LinesPanel):
+    FIXED_HEIGHT = True
+    DEFAULT_CSS = "_FixedPanel { height: 6; }"
+    lines = [Text("cpu0 ▁▂▃"), Text("w1 12%")]
+
+    def build_lines(self, width: int) -> list[Text]:
+        return self.lines
+
+
+class _FixedApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield _FixedPanel()
+
+
+async def test_a_fixed_height_panel_repaints_a_line_that_came_or_went_not_all_its_lines():
+    """A worker row more or less in the CPU panel is one line to send, not the panel."""
+    app = _FixedApp()
+    async with app.run_test(size=(40, 8)) as pilot:
+        panel = app.query_one(_FixedPanel)
+        await pilot.pause()
+        repaints: list[tuple[Region, ...]] = []
+        panel.refresh = lambda *regions, **kwargs: repaints.append(regions)  # type: ignore[method-assign]
+        panel.lines = [Text("cpu0 ▁▂▃"), Text("w1 12%"), Text("w2 7%")]
+        panel.repaint_changes()
+        panel.lines = [Text("cpu0 ▁▂▃")]
+        panel.repaint_changes()
+        assert repaints == [(Region(0, 2, 5, 1),), (Region(0, 1, 6, 1), Region(0, 2, 5, 1))]

@@ -79,12 +79,12 @@ class CpuPanel(LinesPanel):
         probe: ProbeReading | None,
         running: str | None = None,
     ) -> None:
-        """Draw a sample; `running` names what runs now ("threads x2", "starting"), or None."""
+        """Draw a sample; `running` names what runs now ("threads x2", "starting"), or None.
+
+        The load line names the cell, not the border: Textual repaints a whole panel when its
+        title changes, and in a sweep at the watch pace the cell changes every second or two."""
         self.snapshot, self.history, self.probe = snapshot, history, probe
         self.running = running
-        title = "CPU" if running is None else f"CPU · {running}"
-        if self.border_title != title:  # setting it repaints, even to the same words
-            self.border_title = title
         self.repaint_changes()
 
     def build_lines(self, width: int) -> list[Text]:
@@ -127,7 +127,8 @@ class CpuPanel(LinesPanel):
             idle = "; no experiment running" if self.running is None else "; runner starting"
             load, label, aside, style = machine, "machine: ", idle, ""
         else:
-            load, label, aside, style = busy, "experiment: ", f" (machine {machine:.1f})", "bold"
+            cell = self.running if self.running not in (None, "starting") else "experiment"
+            load, label, aside, style = busy, f"{cell}: ", f" (machine {machine:.1f})", "bold"
         usable = " usable" if cores < shown else ""
         words = f"{load:.1f} of {cores}{usable} cores busy"
         for tail in (aside, ""):

@@ -41,10 +41,14 @@ class LinesPanel(Widget):
         raise NotImplementedError
 
     def repaint_changes(self) -> None:
-        """Rebuild the lines and repaint what changed: a layout pass when the count changed."""
+        """Rebuild the lines and repaint what changed: a layout pass when the count changed
+        (in a panel of fixed height, a line that came or went is one more changed line)."""
         width = self.content_region.width or 80
-        before = self._drawn[1]
-        regions = changed_regions(before, self._build(width), width)
+        before, after = self._drawn[1], self._build(width)
+        if self.FIXED_HEIGHT:
+            rows = max(len(before), len(after))
+            before, after = _padded(before, rows), _padded(after, rows)
+        regions = changed_regions(before, after, width)
         if regions is None:
             self.refresh(layout=not self.FIXED_HEIGHT)
         elif regions:
@@ -93,6 +97,10 @@ class LinesPanel(Widget):
     def _build(self, width: int) -> list[Text]:
         self._drawn = (width, self.build_lines(width))
         return self._drawn[1]
+
+
+def _padded(lines: list[Text], rows: int) -> list[Text]:
+    return lines + [Text()] * (rows - len(lines))
 
 
 def changed_regions(before: list[Text], after: list[Text], width: int) -> list[Region] | None:
