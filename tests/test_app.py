@@ -335,6 +335,23 @@ async def test_the_plot_follows_the_chosen_workload(tmp_path):
         assert f"{app.controls.workload}: speedup" in drawn and "processes" not in drawn
 
 
+async def test_a_new_result_plotted_asks_no_layout_pass_for_the_unchanged_note(tmp_path):
+    """Each finished cell redraws the plot; its note (none, with a chart) stays as it was and
+    must not cost the whole screen a layout pass."""
+    store = ResultStore(tmp_path / "results.jsonl")
+    store.append(make_result(executor="processes", workers=2, speedup=1.9))
+    app = make_app(tmp_path, Choice("cpu", "threads", 2), store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        note = app.query_one("#plot-note")
+        layouts = []
+        original = note.refresh
+        note.refresh = lambda *a, layout=False, **k: layouts.append(layout) or original(*a, **k)  # type: ignore[method-assign]
+        app.kept.keep(make_result(executor="processes", workers=4, speedup=2.0))
+        assert "processes" in app.plot.chart.plt.build() and not note.display
+        assert not any(layouts), "the note's words did not change"
+
+
 def test_start_up_leaves_slow_imports_for_later():
     """plotext and Markdown load after the first frame (they cost ~40 ms each at launch)."""
     slow = "{'plotext', 'markdown_it'}"

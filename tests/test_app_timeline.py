@@ -174,7 +174,7 @@ def test_live_lanes_reworked_from_the_first_changed_column_equal_a_full_rework()
         lanes = []
         for worker in (0, 1):
             flat = []
-            for turn in range(6):
+            for turn in range(6 if not 20 <= step < 24 else 0):  # a pause: nothing stamped
                 start = (step * 30 + turn * 5) * 1000
                 state = RUN if (turn + worker) % 2 == 0 else STALL
                 flat += [state, start, start + 5000]
@@ -291,3 +291,26 @@ def test_live_own_rows_stay_marked_as_own_when_only_new_columns_are_worked_out()
         live.add(TimelineUpdate(Cell("serial", 1), (step + 1) * col, lanes_, own=[1]))
         drawn = live.view(0, 8)
         assert [view.own for view in drawn] == [False, True], f"after update {step}"
+
+
+def test_live_lanes_are_worked_out_up_to_their_last_stamped_column_only():
+    """A cell's lanes fill from the left: the empty columns after the newest are blank, not
+    worked out again at every tick (a lane is drawn from them four times a second)."""
+    from gilviz.app.widgets.timeline import LIVE_COLUMN_US, LiveLanes
+    from gilviz.measure.timeline import RUN
+    from gilviz.protocol.events import TimelineUpdate
+    from gilviz.protocol.spec import Cell
+
+    live = LiveLanes("threads x2", True)
+    stamped = [RUN, 0, 4 * LIVE_COLUMN_US - 1]  # columns 0 to 3
+    live.add(TimelineUpdate(Cell("threads", 2), 4 * LIVE_COLUMN_US, [(0, 7, stamped)]))
+    assert [len(view.columns) for view in live.view(0, 100)] == [4]
+    live.add(
+        TimelineUpdate(
+            Cell("threads", 2),
+            9 * LIVE_COLUMN_US,
+            [(0, 7, [RUN, 8 * LIVE_COLUMN_US, 9 * LIVE_COLUMN_US])],
+        )
+    )
+    (view,) = live.view(0, 100)
+    assert "".join(glyph for glyph, _ in view.drawn()) == "████    █"

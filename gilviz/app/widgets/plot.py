@@ -32,6 +32,8 @@ class SpeedupPlot(Container):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.chart: PlotextPlot | None = None
         self._shown: tuple[Sequence[Result], str] = ((), "")
+        self._note: str | None = None
+        """The words shown instead of a chart ('' for none); None before the first fit."""
 
     def on_mount(self) -> None:
         self.mount(Static(id="plot-note"))
@@ -51,8 +53,10 @@ class SpeedupPlot(Container):
             note = "Too small to plot: a larger window shows it."
         elif not self._measured():
             note = f"Nothing measured on {self._shown[1] or 'this workload'} yet: r runs it."
-        self.query_one("#plot-note", Static).update(note)
-        self.query_one("#plot-note").display = bool(note)
+        if note != self._note:  # each new result fits again: words unchanged cost no layout
+            self._note = note
+            self.query_one("#plot-note", Static).update(note)
+            self.query_one("#plot-note").display = bool(note)
         if self.chart is not None:
             self.chart.display = not note
 

@@ -54,6 +54,8 @@ class LiveLanes:
 
     dirty_from: int = 0
     """The first column new intervals touched since the lanes were last viewed."""
+    last_column: int = -1
+    """The last column any interval reached: the columns after it are empty, not worked out."""
     _viewed: tuple[int, int, list[lanes.LaneView]] | None = None
     """The window last viewed (first column, width) and its lanes, reused where unchanged."""
 
@@ -67,6 +69,8 @@ class LiveLanes:
             for i in range(0, len(flat), 3):
                 self.dirty_from = min(self.dirty_from, flat[i + 1] // LIVE_COLUMN_US)
                 _spread(columns, flat[i], flat[i + 1], flat[i + 2])
+            if flat:
+                self.last_column = max(self.last_column, (flat[-1] - 1) // LIVE_COLUMN_US)
 
     def _own_row(self, index: int, flat: list[int]) -> int:
         """The row an own thread's intervals go to: the first free when it starts (packed as
@@ -91,19 +95,20 @@ class LiveLanes:
         return 0 if now < width else ((now - width) // step + 1) * step
 
     def view(self, first: int, width: int) -> list[lanes.LaneView]:
-        """The lanes of columns `first` to `first + width`, worked out again only from the
-        first column that changed since the last view (a tick adds a column or two)."""
+        """The lanes of columns `first` to `first + width` (up to the last with anything in
+        it), worked out again only from the first column that changed since the last view (a
+        tick adds a column or two)."""
         for columns in self.columns.values():  # what scrolled out is forgotten
             for old in [c for c in columns if c < first]:
                 del columns[old]
         kept = self._viewed
-        start = first
+        start, end = first, max(first, min(first + width, self.last_column + 1))
         # A new lane may change any column's GIL-or-core split: then all are worked out.
         if kept is not None and kept[:2] == (first, width) and len(kept[2]) == len(self.pids):
-            start = max(first, min(self.dirty_from, first + width))
+            start = max(first, min(self.dirty_from, end))  # from the first column touched since
         empty = [0.0] * len(STATES)
         binned = {
-            index: (self.pids[index], [columns.get(c, empty) for c in range(start, first + width)])
+            index: (self.pids[index], [columns.get(c, empty) for c in range(start, end)])
             for index, columns in self.columns.items()
         }
         own = frozenset(key for key in binned if key >= OWN_ROWS)
@@ -121,7 +126,7 @@ class LiveLanes:
         else:
             fresh = [dataclasses.replace(view, glyphs=view.drawn()) for view in fresh]
         self._viewed = (first, width, fresh)
-        self.dirty_from = first + width
+        self.dirty_from = end
         return fresh
 
 
