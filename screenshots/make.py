@@ -33,7 +33,7 @@ async def until(pilot, condition: Callable[[], bool], limit_s: float = 120) -> N
 
 
 def finished(app: GilvizApp) -> bool:
-    return app.live is None and "Done" in str(app.query_one("#status").render())
+    return app.live is None and "Done" in app.progress.text()
 
 
 async def run_each(pilot, executors: tuple[str, ...], key: str) -> None:
