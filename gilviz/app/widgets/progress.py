@@ -31,7 +31,7 @@ class RunProgress(LinesPanel):
     FIXED_HEIGHT = True
     COMPONENT_CLASSES = {"progress--bar", "progress--complete", "progress--track"}
     DEFAULT_CSS = """
-    RunProgress { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    RunProgress { height: 1; }
     RunProgress > .progress--bar { color: $primary; }
     RunProgress > .progress--complete { color: $success; }
     /* The empty track; $surface (Textual's default) vanishes on a 16-colour xterm. */
