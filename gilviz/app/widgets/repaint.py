@@ -49,8 +49,8 @@ class LinesPanel(Widget):
             rows = max(len(before), len(after))
             before, after = _padded(before, rows), _padded(after, rows)
         regions = changed_regions(before, after, width)
-        if regions is None:
-            self.refresh(layout=not self.FIXED_HEIGHT)
+        if regions is None:  # a panel whose height follows its lines: they came or went
+            self.refresh(layout=True)
         elif regions:
             self.refresh(*regions)
 
